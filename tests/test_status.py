@@ -1,0 +1,232 @@
+"""The official time status: one table of cases drives the Python rule and the SQL rule,
+on the real database, and they must agree with the table row for row."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from tracker.calendar import WorkingCalendar, load_calendar
+from tracker.extensions import db
+from tracker.models import Task
+from tracker.status import StatusContext, TimeStatus, time_status, time_status_sql
+
+from .conftest import make_directive, make_task, make_unit
+
+S = TimeStatus
+D = date
+
+# as_of, state, due date, completion date, expected. Holidays: seeds/holidays.yaml
+# (30/04, 01/05 and 03/05/2021 off; Tết 10–16/02/2021).
+CASES = [
+    # completed
+    (
+        "done on the due date",
+        D(2021, 4, 10),
+        "completed",
+        D(2021, 3, 31),
+        D(2021, 3, 31),
+        S.DONE_ON_TIME,
+    ),
+    (
+        "done a day early",
+        D(2021, 4, 10),
+        "completed",
+        D(2021, 3, 31),
+        D(2021, 3, 30),
+        S.DONE_ON_TIME,
+    ),
+    ("done a day late", D(2021, 4, 10), "completed", D(2021, 3, 31), D(2021, 4, 1), S.DONE_LATE),
+    (
+        "done late, as of the completion day",
+        D(2021, 4, 1),
+        "completed",
+        D(2021, 3, 31),
+        D(2021, 4, 1),
+        S.DONE_LATE,
+    ),
+    (
+        "done later than the as-of date: still open then, overdue",
+        D(2021, 4, 5),
+        "completed",
+        D(2021, 3, 31),
+        D(2021, 4, 8),
+        S.OVERDUE,
+    ),
+    (
+        "done later than the as-of date: still open then, in time",
+        D(2021, 3, 1),
+        "completed",
+        D(2021, 3, 31),
+        D(2021, 3, 20),
+        S.IN_TIME,
+    ),
+    # open
+    ("open, due today", D(2021, 3, 31), "in_progress", D(2021, 3, 31), None, S.DUE_SOON),
+    ("open, overdue by one day", D(2021, 4, 1), "in_progress", D(2021, 3, 31), None, S.OVERDUE),
+    ("open, overdue a long time", D(2021, 12, 31), "assigned", D(2021, 3, 31), None, S.OVERDUE),
+    (
+        "awaiting confirmation counts as not completed",
+        D(2021, 4, 1),
+        "awaiting_confirmation",
+        D(2021, 3, 31),
+        None,
+        S.OVERDUE,
+    ),
+    ("paused counts as not completed", D(2021, 3, 1), "paused", D(2021, 3, 31), None, S.IN_TIME),
+    ("open, far from due", D(2021, 3, 8), "in_progress", D(2021, 6, 30), None, S.IN_TIME),
+    (
+        "3 working days left (Mon -> Thu)",
+        D(2021, 3, 22),
+        "in_progress",
+        D(2021, 3, 25),
+        None,
+        S.DUE_SOON,
+    ),
+    (
+        "4 working days left (Mon -> Fri)",
+        D(2021, 3, 22),
+        "in_progress",
+        D(2021, 3, 26),
+        None,
+        S.IN_TIME,
+    ),
+    (
+        "across a weekend: Thu -> Tue is 3 working days",
+        D(2021, 3, 18),
+        "in_progress",
+        D(2021, 3, 23),
+        None,
+        S.DUE_SOON,
+    ),
+    (
+        "across a weekend: Thu -> Wed is 4 working days",
+        D(2021, 3, 18),
+        "in_progress",
+        D(2021, 3, 24),
+        None,
+        S.IN_TIME,
+    ),
+    (
+        "due on a Saturday, 2 working days away",
+        D(2021, 3, 24),
+        "in_progress",
+        D(2021, 3, 27),
+        None,
+        S.DUE_SOON,
+    ),
+    (
+        "holidays 30/04-03/05: Thu 29/04 -> Wed 05/05 is 2 working days",
+        D(2021, 4, 29),
+        "in_progress",
+        D(2021, 5, 5),
+        None,
+        S.DUE_SOON,
+    ),
+    (
+        "holidays 30/04-03/05: Thu 29/04 -> Fri 07/05 is 4 working days",
+        D(2021, 4, 29),
+        "in_progress",
+        D(2021, 5, 7),
+        None,
+        S.IN_TIME,
+    ),
+    (
+        "Tết: Tue 09/02 -> Fri 19/02 is 3 working days",
+        D(2021, 2, 9),
+        "in_progress",
+        D(2021, 2, 19),
+        None,
+        S.DUE_SOON,
+    ),
+    (
+        "Tết: Tue 09/02 -> Mon 22/02 is 4 working days",
+        D(2021, 2, 9),
+        "in_progress",
+        D(2021, 2, 22),
+        None,
+        S.IN_TIME,
+    ),
+    # no deadline
+    ("no deadline, open", D(2021, 12, 31), "in_progress", None, None, S.NO_DEADLINE),
+    ("no deadline, done", D(2021, 12, 31), "completed", None, D(2021, 5, 1), S.NO_DEADLINE),
+    # withdrawn
+    ("withdrawn while overdue", D(2021, 12, 31), "withdrawn", D(2021, 3, 31), None, S.WITHDRAWN),
+    ("withdrawn without deadline", D(2021, 12, 31), "withdrawn", None, None, S.WITHDRAWN),
+    (
+        "withdrawn after completion",
+        D(2021, 12, 31),
+        "withdrawn",
+        D(2021, 3, 31),
+        D(2021, 3, 1),
+        S.WITHDRAWN,
+    ),
+]
+
+ALL_AS_OF = sorted({case[1] for case in CASES})
+
+
+def _calendar_from_seed(app) -> WorkingCalendar:
+    from tracker.seeding import seed_holidays
+
+    seed_holidays()
+    return load_calendar()
+
+
+@pytest.mark.parametrize("name,as_of,state,due,done,expected", CASES, ids=[c[0] for c in CASES])
+def test_python_rule(app, name, as_of, state, due, done, expected):
+    ctx = StatusContext.build(as_of, _calendar_from_seed(app))
+    task = SimpleNamespace(state=state, current_due_on=due, completed_on=done)
+    assert time_status(task, ctx) == expected
+
+
+def test_sql_rule_agrees_with_the_table_row_for_row(app):
+    calendar = _calendar_from_seed(app)
+    directive = make_directive()
+    unit = make_unit()
+    ids = {}
+    for index, (name, _as_of, state, due, done, _expected) in enumerate(CASES, start=1):
+        task = make_task(directive, unit, item_no=index, state=state, due_on=due, completed_on=done)
+        ids[task.id] = name
+    db.session.commit()
+    by_name = {c[0]: c for c in CASES}
+    for as_of in ALL_AS_OF:
+        ctx = StatusContext.build(as_of, calendar)
+        rows = db.session.execute(select(Task.id, time_status_sql(ctx))).all()
+        tasks = {t.id: t for t in db.session.scalars(select(Task))}
+        for task_id, sql_value in rows:
+            assert sql_value == time_status(tasks[task_id], ctx), (ids[task_id], as_of)
+        # And for the rows whose own as-of date this is, both equal the table.
+        for task_id, sql_value in rows:
+            case = by_name[ids[task_id]]
+            if case[1] == as_of:
+                assert sql_value == case[5], case[0]
+
+
+def test_sql_rule_groups_in_one_query(app):
+    directive, unit = make_directive(), make_unit()
+    for index, (_n, _a, state, due, done, _e) in enumerate(CASES, start=1):
+        make_task(directive, unit, item_no=index, state=state, due_on=due, completed_on=done)
+    db.session.commit()
+    ctx = StatusContext.build(D(2021, 4, 10), WorkingCalendar())
+    expr = time_status_sql(ctx)
+    counts = dict(db.session.execute(select(expr, db.func.count()).group_by(expr)).all())
+    expected: dict[str, int] = {}
+    for task in db.session.scalars(select(Task)):
+        key = time_status(task, ctx).value
+        expected[key] = expected.get(key, 0) + 1
+    assert counts == expected
+    assert sum(counts.values()) == len(CASES)
+
+
+def test_overdue_from_one_minute_past_midnight_local_time():
+    """A deadline is the end of its day in Asia/Ho_Chi_Minh (UTC+7)."""
+    task = SimpleNamespace(state="in_progress", current_due_on=D(2021, 3, 31), completed_on=None)
+    late_evening = datetime(2021, 3, 31, 16, 59, tzinfo=UTC)  # 23:59 local
+    just_after = datetime(2021, 3, 31, 17, 1, tzinfo=UTC)  # 00:01 local on 01/04
+    calendar = WorkingCalendar()
+    assert time_status(task, StatusContext.build(late_evening, calendar)) == S.DUE_SOON
+    assert time_status(task, StatusContext.build(just_after, calendar)) == S.OVERDUE

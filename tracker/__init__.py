@@ -1,0 +1,100 @@
+"""Tracker: follow a provincial People's Committee's directives through to the end."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_login import current_user
+
+from . import config
+from .extensions import babel, csrf, db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    load_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_error_pages(app)
+    register_cli(app)
+    return app
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    app.config.from_object(config.Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("TRACKER")
+    if "DATABASE_URL" in app.config:
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        db_path = Path(app.instance_path) / "tracker.db"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
+    app.config["SCHEDULER"] = str(app.config["SCHEDULER"]).lower() in {"1", "on", "true", "yes"}
+    if os.environ.get("TRACKER_ENV") == "production" and (
+        app.config["SECRET_KEY"] == config.DEV_SECRET_KEY
+    ):
+        raise RuntimeError("TRACKER_SECRET_KEY must be set in production")
+
+
+def register_extensions(app: Flask) -> None:
+    from .database import install_sqlite_setup
+    from .i18n import select_locale
+
+    install_sqlite_setup()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    from .models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+
+def register_blueprints(app: Flask) -> None:
+    from .blueprints import auth, tasks
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(tasks.bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from . import i18n, status
+
+    app.jinja_env.globals["status_label"] = lambda s: status.label(s, i18n.current_locale())
+    app.jinja_env.globals["status_colour"] = lambda s: status.COLOURS[status.TimeStatus(s)]
+    app.jinja_env.globals["TimeStatus"] = status.TimeStatus
+    app.jinja_env.filters["vndate"] = i18n.format_day
+    app.jinja_env.filters["vndatetime"] = i18n.format_moment
+    app.jinja_env.globals["current_locale"] = i18n.current_locale
+
+
+def register_error_pages(app: Flask) -> None:
+    def render_error(error):
+        code = getattr(error, "code", 500)
+        if request.path.startswith("/api/"):
+            return {"error": getattr(error, "description", "error")}, code
+        return render_template(f"errors/{code}.html", user=current_user), code
+
+    for code in (403, 404, 500):
+        app.register_error_handler(code, render_error)
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import register_commands
+
+    register_commands(app)

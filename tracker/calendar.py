@@ -1,0 +1,87 @@
+"""Working days, holidays and the local time zone.
+
+A deadline is the end of its day in Asia/Ho_Chi_Minh. Working-day arithmetic skips
+Saturdays, Sundays and the holidays kept in the ``holiday`` table, and counts the
+compensating working days (làm bù) that table lists on weekends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def local_zone(name: str | None = None) -> ZoneInfo:
+    if name is None:
+        try:
+            from flask import current_app
+
+            name = current_app.config.get("TIMEZONE", DEFAULT_TIMEZONE)
+        except RuntimeError:  # outside an application context
+            name = DEFAULT_TIMEZONE
+    return ZoneInfo(name)
+
+
+def local_date(moment: datetime | date, zone: ZoneInfo | None = None) -> date:
+    """The calendar date in the local zone; a plain date is taken as already local."""
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware datetime (UTC or local)")
+        return moment.astimezone(zone or local_zone()).date()
+    return moment
+
+
+def local_today(now: datetime | None = None) -> date:
+    return local_date(now or datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    holidays: frozenset[date] = field(default_factory=frozenset)
+    extra_working_days: frozenset[date] = field(default_factory=frozenset)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable) -> WorkingCalendar:
+        """Build from Holiday rows (anything with ``day`` and ``is_working_day``)."""
+        holidays, working = set(), set()
+        for row in rows:
+            (working if row.is_working_day else holidays).add(row.day)
+        return cls(frozenset(holidays), frozenset(working))
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.extra_working_days:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+    def add_working_days(self, start: date, n: int) -> date:
+        """The n-th working day after ``start`` (before it when n < 0); n = 0 is ``start``."""
+        step = 1 if n >= 0 else -1
+        day, left = start, abs(n)
+        while left:
+            day += timedelta(days=step)
+            if self.is_working_day(day):
+                left -= 1
+        return day
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in (start, end]; negative when end is before start."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        return sum(
+            1
+            for k in range(1, (end - start).days + 1)
+            if self.is_working_day(start + timedelta(days=k))
+        )
+
+
+def load_calendar(session=None) -> WorkingCalendar:
+    """The working calendar from the holiday table."""
+    from .extensions import db
+    from .models import Holiday
+
+    session = session or db.session
+    return WorkingCalendar.from_rows(session.query(Holiday).all())

@@ -1,0 +1,170 @@
+"""Command-line interface: ``flask --app tracker CMD`` or the ``tracker`` console script.
+
+Each command is a thin wrapper around a service function. Bad input exits with status 2
+and a message naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .extensions import db
+
+USAGE_ERROR = 2
+
+
+def fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(USAGE_ERROR)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Apply the database migrations and add the public holidays."""
+    from flask_migrate import upgrade
+
+    from .seeding import seed_holidays
+
+    upgrade()
+    added = seed_holidays()
+    click.echo(f"Database is up to date; {added} holidays added.")
+
+
+@click.command("seed")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@with_appcontext
+def seed_command(file: Path | None):
+    """Load directives, tasks and units from FILE (default: seeds/directives.yaml)."""
+    from .seeding import DEFAULT_DIRECTIVES, SeedError, seed_directives
+
+    try:
+        result = seed_directives(file or DEFAULT_DIRECTIVES)
+    except SeedError as exc:
+        fail(f"Nothing was imported.\n{exc}")
+    click.echo(result.summary())
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, help="admin, office, leader, unit_head, unit_staff, viewer")
+@click.option("--unit", "unit_code", help="unit code (required for unit roles)")
+@click.option("--position", help="position (chức vụ)")
+@click.option("--password", help="omit to be prompted")
+@with_appcontext
+def create_user_command(email, name, role, unit_code, position, password):
+    """Create a user account."""
+    from .services.accounts import AccountError, create_user
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, name, role, password, unit_code=unit_code, position=position)
+        db.session.commit()
+    except AccountError as exc:
+        db.session.rollback()
+        fail(f"error: {exc}")
+    click.echo(f"Created {user.email} ({user.role}).")
+
+
+@click.command("demo")
+@click.option("--tasks", "task_count", default=2000, show_default=True, type=click.IntRange(1))
+@click.option("--units", "unit_count", default=40, show_default=True, type=click.IntRange(2))
+@click.option("--seed", "random_seed", default=2021, show_default=True, type=int)
+@click.option("--if-empty", is_flag=True, help="do nothing if demo data is already loaded")
+@with_appcontext
+def demo_command(task_count: int, unit_count: int, random_seed: int, if_empty: bool):
+    """Load a reproducible synthetic workload and demo sign-in accounts (one per role)."""
+    from . import demo
+    from .calendar import local_today
+
+    logins_file = Path(current_app.instance_path) / "demo-logins.txt"
+    if if_empty and demo.is_loaded(db.session):
+        click.echo("Demo data already loaded.")
+        if logins_file.exists():
+            click.echo(logins_file.read_text(encoding="utf-8"))
+        return
+    started = time.perf_counter()
+    with click.progressbar(length=task_count, label="Demo tasks", file=sys.stderr) as bar:
+        summary = demo.generate(
+            db.session,
+            tasks=task_count,
+            units=unit_count,
+            seed=random_seed,
+            today=local_today(),
+            progress=bar.update,
+        )
+        logins = create_demo_logins()
+        db.session.commit()
+    elapsed = time.perf_counter() - started
+    click.echo(f"Loaded {summary} in {elapsed:.1f} s.")
+    if logins:
+        text = format_logins(logins)
+        logins_file.parent.mkdir(parents=True, exist_ok=True)
+        logins_file.write_text(text, encoding="utf-8")
+        logins_file.chmod(0o600)
+        click.echo(text)
+
+
+DEMO_ACCOUNTS = [
+    # role, email, name, preferred unit codes (first that exists)
+    ("admin", "admin@tracker.local", "Quản trị hệ thống", []),
+    ("office", "vanphong@tracker.local", "Chuyên viên Văn phòng UBND tỉnh", ["VP_UBND", "DEMO_VP"]),
+    ("leader", "lanhdao@tracker.local", "Phó Chủ tịch UBND tỉnh (demo)", []),
+    ("unit_head", "giamdoc.stttt@tracker.local", "Giám đốc Sở TT&TT (demo)", ["STTTT"]),
+    ("unit_staff", "chuyenvien.stttt@tracker.local", "Chuyên viên Sở TT&TT (demo)", ["STTTT"]),
+    ("viewer", "theodoi@tracker.local", "Người xem (demo)", []),
+]
+
+
+def create_demo_logins() -> list[tuple[str, str, str]]:
+    """One sign-in account per role with a fresh random password; returns (role, email,
+    password) for the accounts created (existing ones keep their password)."""
+    from .models import Unit, User
+    from .services.accounts import create_user
+
+    created = []
+    for role, email, name, unit_codes in DEMO_ACCOUNTS:
+        if db.session.scalar(db.select(User).filter_by(email=email)):
+            continue
+        unit_code = next(
+            (c for c in unit_codes if db.session.scalar(db.select(Unit).filter_by(code=c))),
+            None,
+        )
+        if role in {"unit_head", "unit_staff"} and unit_code is None:
+            unit_code = db.session.scalar(
+                db.select(Unit.code).where(Unit.kind == "department").order_by(Unit.id)
+            )
+        password = secrets.token_urlsafe(12)
+        create_user(email, name, role, password, unit_code=unit_code)
+        created.append((role, email, password))
+    return created
+
+
+def format_logins(logins: list[tuple[str, str, str]]) -> str:
+    lines = ["Demo sign-in accounts (passwords generated for this install):"]
+    lines += [f"  {role:<11} {email:<32} {password}" for role, email, password in logins]
+    return "\n".join(lines) + "\n"
+
+
+COMMANDS = [init_db_command, seed_command, create_user_command, demo_command]
+
+
+def register_commands(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    from . import create_app
+
+    cli = FlaskGroup(create_app=create_app, name="tracker", help="Tracker commands.")
+    cli.main(prog_name="tracker")

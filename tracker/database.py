@@ -1,0 +1,96 @@
+"""Database plumbing shared by every module: UTC timestamps, SQLite connection set-up,
+and a retry loop for optimistic-locking conflicts."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC, returns aware UTC, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _on_connect(dbapi_connection, connection_record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Take transaction control away from the driver: by default it opens no transaction
+    # before a SELECT, so concurrent read-then-write requests silently lose updates.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _on_begin(conn):
+    if conn.dialect.name == "sqlite":
+        # Take the write lock up front: a deferred transaction that reads and later
+        # writes fails with "database is locked" despite the busy timeout.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def install_sqlite_setup() -> None:
+    """Register the connection hooks once per process (they ignore other databases)."""
+    if not event.contains(Engine, "connect", _on_connect):
+        event.listen(Engine, "connect", _on_connect)
+        event.listen(Engine, "begin", _on_begin)
+
+
+def run_in_transaction(session, work: Callable[[], T], attempts: int = 20) -> T:
+    """Run ``work`` and commit; on a version conflict or a lock time-out start over.
+
+    ``work`` must re-read what it changes, so a retry sees the other writer's result.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            result = work()
+            session.commit()
+            return result
+        except (StaleDataError, OperationalError) as exc:
+            session.rollback()
+            retriable = isinstance(exc, StaleDataError) or _is_lock_error(exc)
+            if not retriable or attempt == attempts:
+                raise
+            time.sleep(min(0.005 * 2**attempt, 0.2))
+    raise AssertionError("unreachable")
+
+
+def _is_lock_error(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "locked" in text or "deadlock" in text or "could not serialize" in text

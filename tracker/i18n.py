@@ -1,0 +1,37 @@
+"""Locale choice and the date formats of the interface (dd/mm/yyyy in both languages)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import current_app, has_request_context, request, session
+from flask_login import current_user
+
+from .calendar import local_zone
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if has_request_context():
+        chosen = request.args.get("lang") or session.get("lang")
+        if chosen in languages:
+            session["lang"] = chosen
+            return chosen
+        if current_user and getattr(current_user, "locale", None) in languages:
+            return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    return select_locale()
+
+
+# Babel's default Vietnamese date format is not dd/mm/yyyy, so format explicitly.
+def format_day(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def format_moment(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(local_zone()).strftime("%d/%m/%Y %H:%M")

@@ -1,0 +1,339 @@
+"""The data model (DESIGN §1). Dates without time (due dates) are ``Date``; moments are UTC."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .database import UTCDateTime, utcnow
+from .extensions import db
+from .text import fold
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    OFFICE = "office"
+    LEADER = "leader"
+    UNIT_HEAD = "unit_head"
+    UNIT_STAFF = "unit_staff"
+    VIEWER = "viewer"
+
+
+class UnitKind(enum.StrEnum):
+    OFFICE = "office"  # Văn phòng UBND tỉnh
+    DEPARTMENT = "department"  # sở, ban, ngành
+    DISTRICT = "district"  # UBND huyện, thị xã, thành phố
+    COMMUNE = "commune"  # UBND xã, phường, thị trấn
+    AGENCY = "agency"  # ban quản lý, trung tâm, đơn vị sự nghiệp
+    OTHER = "other"
+
+
+class TaskState(enum.StrEnum):
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    COMPLETED = "completed"
+    PAUSED = "paused"
+    WITHDRAWN = "withdrawn"
+
+
+class DirectiveKind(enum.StrEnum):
+    CONCLUSION_NOTICE = "conclusion_notice"  # thông báo kết luận
+    OFFICIAL_LETTER = "official_letter"  # công văn
+    DECISION = "decision"  # quyết định
+    INSTRUCTION = "instruction"  # chỉ thị
+    PLAN = "plan"  # kế hoạch
+    MEETING_OPINION = "meeting_opinion"  # ý kiến tại cuộc họp
+
+
+class OriginLevel(enum.StrEnum):
+    CENTRAL = "central"
+    PROVINCIAL = "provincial"
+
+
+class ExtensionStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"  # the task was withdrawn instead
+
+
+def _enum_values(enum_cls) -> str:
+    return ", ".join(f"'{m.value}'" for m in enum_cls)
+
+
+task_coordinating_unit = Table(
+    "task_coordinating_unit",
+    db.metadata,
+    Column("task_id", ForeignKey("task.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("unit.id", ondelete="RESTRICT"), primary_key=True, index=True),
+)
+
+
+class Unit(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    short_name: Mapped[str | None] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20), default=UnitKind.DEPARTMENT)
+    email: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="unit")
+
+    __table_args__ = (CheckConstraint(f"kind IN ({_enum_values(UnitKind)})", name="kind"),)
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code}>"
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    position: Mapped[str | None] = mapped_column(String(255))  # chức vụ
+    role: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    # Null: the account cannot sign in until a password is set (seeded people).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    wants_digest: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    unit: Mapped[Unit | None] = relationship(back_populates="users")
+
+    __table_args__ = (CheckConstraint(f"role IN ({_enum_values(Role)})", name="role"),)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class Directive(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(80), unique=True)  # số ký hiệu, e.g. 45/TB-UBND
+    kind: Mapped[str] = mapped_column(String(30))
+    issued_on: Mapped[date] = mapped_column(Date)
+    signer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    signer_name: Mapped[str] = mapped_column(String(255))
+    signer_position: Mapped[str | None] = mapped_column(String(255))
+    issuing_body: Mapped[str] = mapped_column(String(255))
+    summary: Mapped[str] = mapped_column(Text)  # trích yếu
+    meeting_title: Mapped[str | None] = mapped_column(String(500))
+    meeting_on: Mapped[date | None] = mapped_column(Date)
+    meeting_chair: Mapped[str | None] = mapped_column(String(255))
+    origin_level: Mapped[str] = mapped_column(String(20), default=OriginLevel.PROVINCIAL)
+    external_id: Mapped[str | None] = mapped_column(String(120))
+    source_url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    signer: Mapped[User | None] = relationship(foreign_keys=[signer_id])
+    tasks: Mapped[list[Task]] = relationship(
+        back_populates="directive", order_by="Task.item_no", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_enum_values(DirectiveKind)})", name="kind"),
+        CheckConstraint(f"origin_level IN ({_enum_values(OriginLevel)})", name="origin_level"),
+        Index("ix_directive_issued_on", "issued_on"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Directive {self.symbol}>"
+
+
+class Task(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    directive_id: Mapped[int] = mapped_column(ForeignKey("directive.id", ondelete="CASCADE"))
+    item_no: Mapped[int] = mapped_column(Integer)  # numbered item of the directive
+    title: Mapped[str] = mapped_column(String(500))
+    content: Mapped[str | None] = mapped_column(Text)
+    # Folded copy of title + content for accent-insensitive search ("ly son" finds "Lý Sơn").
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    field: Mapped[str | None] = mapped_column(String(120), index=True)  # lĩnh vực
+
+    lead_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    focal_person_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    monitor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    is_priority: Mapped[bool] = mapped_column(Boolean, default=False)  # trọng tâm
+    is_urgent: Mapped[bool] = mapped_column(Boolean, default=False)  # khẩn
+    assigned_on: Mapped[date] = mapped_column(Date)
+    start_on: Mapped[date | None] = mapped_column(Date)
+    original_due_on: Mapped[date | None] = mapped_column(Date)
+    current_due_on: Mapped[date | None] = mapped_column(Date)
+    recurrence: Mapped[str | None] = mapped_column(String(40))
+
+    state: Mapped[str] = mapped_column(String(30), default=TaskState.ASSIGNED)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    last_report_on: Mapped[date | None] = mapped_column(Date)
+
+    result_text: Mapped[str | None] = mapped_column(Text)
+    result_doc_number: Mapped[str | None] = mapped_column(String(80))
+    result_doc_on: Mapped[date | None] = mapped_column(Date)
+    result_file: Mapped[str | None] = mapped_column(String(255))
+    submitted_on: Mapped[date | None] = mapped_column(Date)  # the pending submission's date
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmation_remark: Mapped[str | None] = mapped_column(Text)
+
+    extension_count: Mapped[int] = mapped_column(Integer, default=0)
+    return_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    directive: Mapped[Directive] = relationship(back_populates="tasks")
+    lead_unit: Mapped[Unit] = relationship(foreign_keys=[lead_unit_id])
+    coordinating_units: Mapped[list[Unit]] = relationship(
+        secondary=task_coordinating_unit, order_by="Unit.name"
+    )
+    focal_person: Mapped[User | None] = relationship(foreign_keys=[focal_person_id])
+    assigned_by: Mapped[User | None] = relationship(foreign_keys=[assigned_by_id])
+    monitor: Mapped[User | None] = relationship(foreign_keys=[monitor_id])
+    confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
+    reports: Mapped[list[ProgressReport]] = relationship(
+        back_populates="task", order_by="ProgressReport.reported_on", cascade="all, delete-orphan"
+    )
+    extension_requests: Mapped[list[ExtensionRequest]] = relationship(
+        back_populates="task", order_by="ExtensionRequest.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        UniqueConstraint("directive_id", "item_no"),
+        CheckConstraint(f"state IN ({_enum_values(TaskState)})", name="state"),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
+        CheckConstraint(
+            "(original_due_on IS NULL) = (current_due_on IS NULL)", name="due_dates_together"
+        ),
+        # Lists, dashboards and the reminder planner filter on these.
+        Index("ix_task_state_current_due_on", "state", "current_due_on"),
+        Index("ix_task_lead_unit_id_state", "lead_unit_id", "state"),
+        Index("ix_task_completed_on", "completed_on"),
+    )
+
+    def refresh_search_text(self) -> None:
+        self.search_text = fold(f"{self.title} {self.content or ''}")
+
+    def __repr__(self) -> str:
+        return f"<Task {self.id} #{self.item_no} {self.state}>"
+
+
+class ProgressReport(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    reported_on: Mapped[date] = mapped_column(Date)
+    progress: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    difficulties: Mapped[str | None] = mapped_column(Text)  # khó khăn, vướng mắc
+    proposals: Mapped[str | None] = mapped_column(Text)  # đề xuất, kiến nghị
+    file_path: Mapped[str | None] = mapped_column(String(255))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    task: Mapped[Task] = relationship(back_populates="reports")
+    author: Mapped[User | None] = relationship()
+
+    __table_args__ = (CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),)
+
+
+class ExtensionRequest(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_on_before: Mapped[date | None] = mapped_column(Date)
+    proposed_due_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    letter_number: Mapped[str | None] = mapped_column(String(80))  # the unit's letter
+    status: Mapped[str] = mapped_column(String(20), default=ExtensionStatus.PENDING, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_due_on: Mapped[date | None] = mapped_column(Date)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+    task: Mapped[Task] = relationship(back_populates="extension_requests")
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_enum_values(ExtensionStatus)})", name="status"),
+    )
+
+
+class DueDateChange(db.Model):
+    """Every move of a task's current due date, so statistics as of a past date can be
+    recomputed with the due date that was in force then."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    effective_on: Mapped[date] = mapped_column(Date)  # local date the change took effect
+    old_due_on: Mapped[date | None] = mapped_column(Date)
+    new_due_on: Mapped[date | None] = mapped_column(Date)
+    extension_request_id: Mapped[int | None] = mapped_column(ForeignKey("extension_request.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class AuditEvent(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    action: Mapped[str] = mapped_column(String(60))  # e.g. task.create, auth.login_failed
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("task.id", ondelete="SET NULL"), index=True
+    )
+    # {"field": [before, after], ...} for edits; free details otherwise.
+    changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+    actor: Mapped[User | None] = relationship()
+
+    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
+
+
+class Holiday(db.Model):
+    """A public holiday (no work), or a compensating working day on a weekend (làm bù)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    is_working_day: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,1 @@
+"""The operations the views and the CLI call: plain functions, explicit arguments."""
