@@ -8,7 +8,7 @@ PYTHON ?= python3
 PG_TEST_URL := $(or $(TRACKER_TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432/test)
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test translations lint clean
+.PHONY: run test install install-test browser translations lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,13 +28,23 @@ install: $(VENV)/.installed-app translations
 
 install-test: $(VENV)/.installed-test translations
 
+# Browser tests drive Debian's chromium; install it where we can (root with apt-get).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"; \
+		fi; \
+	fi
+
 run: install
 	$(BIN)/tracker init-db
 	$(BIN)/tracker seed
 	$(BIN)/tracker demo --if-empty
 	$(BIN)/flask --app tracker run --host 127.0.0.1 --port 5000
 
-test: install-test
+test: install-test browser
 	@echo "=== Test suite on SQLite ==="
 	TRACKER_TEST_DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
 	@echo "=== Test suite on PostgreSQL ==="

@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 import uuid
 from datetime import date
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -57,23 +59,28 @@ def migrated_database(database_url):
 
     app = create_app(_test_config(database_url), instance_path=INSTANCE)
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         db.engine.dispose()
     return database_url
 
 
-def _test_config(database_url: str) -> dict:
+def _test_config(database_url: str, harness: bool = False) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SCHEDULER": False,
+        # The test's own session only sets up and inspects data: on SQLite it must not
+        # hold the write lock while the app under test (client, live server) works.
+        "SQLITE_IMMEDIATE_TRANSACTIONS": not harness,
     }
 
 
 @pytest.fixture
 def app(migrated_database, tmp_path):
-    app = create_app(_test_config(migrated_database), instance_path=str(tmp_path / "instance"))
+    app = create_app(
+        _test_config(migrated_database, harness=True), instance_path=str(tmp_path / "instance")
+    )
     with app.app_context():
         _empty_all_tables()
         yield app
@@ -234,3 +241,89 @@ def login_as(client, users):
         return users[role]
 
     return login
+
+
+# --- a real server and a real browser -------------------------------------------------
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on 127.0.0.1 in a thread (its own app object, so each
+    request has its own context); yields the base URL."""
+    from werkzeug.serving import make_server
+
+    web_app = create_app(
+        _test_config(app.config["SQLALCHEMY_DATABASE_URI"]), instance_path=app.instance_path
+    )
+    db.session.commit()  # the server is another connection: let it see the test's data
+    server = make_server("127.0.0.1", 0, web_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with web_app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's chromium driven by Playwright. Missing browser: a failure in CI, a skip
+    elsewhere."""
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is not installed (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--headless",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A fresh browser page (own cookies) whose relative URLs go to the live server."""
+    context = chromium.new_context(
+        base_url=live_server, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot under tests/artifacts/ (ignored by git)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(page, email: str, password: str = PASSWORD) -> None:
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()

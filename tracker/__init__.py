@@ -46,11 +46,12 @@ def load_config(app: Flask, test_config: dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from .database import install_sqlite_setup
+    from .database import configure_sqlite
     from .i18n import select_locale
 
-    install_sqlite_setup()
     db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine, immediate=app.config["SQLITE_IMMEDIATE_TRANSACTIONS"])
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -33,7 +33,7 @@ def init_db_command():
 
     from .seeding import seed_holidays
 
-    upgrade()
+    upgrade(revision="heads")
     added = seed_holidays()
     click.echo(f"Database is up to date; {added} holidays added.")
 

@@ -12,6 +12,8 @@ class Defaults:
     # SQLALCHEMY_DATABASE_URI is filled in by create_app: SQLite in the instance folder
     # unless TRACKER_DATABASE_URL says otherwise.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # SQLite: every transaction takes the write lock at BEGIN (see tracker/database.py).
+    SQLITE_IMMEDIATE_TRANSACTIONS = True
     TIMEZONE = "Asia/Ho_Chi_Minh"
     # Start the reminder scheduler inside the web process (single-process installs only).
     SCHEDULER = False

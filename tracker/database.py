@@ -3,7 +3,6 @@ and a retry loop for optimistic-locking conflicts."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -45,8 +44,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def _on_connect(dbapi_connection, connection_record):
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
     # Take transaction control away from the driver: by default it opens no transaction
     # before a SELECT, so concurrent read-then-write requests silently lose updates.
     dbapi_connection.isolation_level = None
@@ -58,18 +55,24 @@ def _on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
-def _on_begin(conn):
-    if conn.dialect.name == "sqlite":
-        # Take the write lock up front: a deferred transaction that reads and later
-        # writes fails with "database is locked" despite the busy timeout.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin_immediate(conn):
+    # Take the write lock up front: a deferred transaction that reads and later writes
+    # fails with "database is locked" when another writer committed in between.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def install_sqlite_setup() -> None:
-    """Register the connection hooks once per process (they ignore other databases)."""
-    if not event.contains(Engine, "connect", _on_connect):
-        event.listen(Engine, "connect", _on_connect)
-        event.listen(Engine, "begin", _on_begin)
+def _begin_deferred(conn):
+    conn.exec_driver_sql("BEGIN")
+
+
+def configure_sqlite(engine: Engine, immediate: bool = True) -> None:
+    """WAL, busy timeout, foreign keys, and our own BEGIN on every connection of a SQLite
+    engine (SQLAlchemy's "emit our own BEGIN" recipe). ``immediate=False`` is for a test
+    harness's own reads, which must not hold the single write lock."""
+    if engine.dialect.name != "sqlite":
+        return
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _begin_immediate if immediate else _begin_deferred)
 
 
 def run_in_transaction(session, work: Callable[[], T], attempts: int = 20) -> T:
