@@ -22,7 +22,7 @@ def test_the_sign_in_page_is_in_vietnamese(client):
 
 
 def test_the_task_list_needs_a_signed_in_user(client):
-    response = client.get("/")
+    response = client.get("/tasks")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
 
@@ -39,7 +39,7 @@ def test_wrong_password_is_refused_and_audited(client, users):
     )
     assert response.status_code == 200
     assert "Sai email hoặc mật khẩu" in response.get_data(as_text=True)
-    assert client.get("/").status_code == 302
+    assert client.get("/tasks").status_code == 302
     actions = db.session.scalars(select(AuditEvent.action)).all()
     assert actions == ["auth.login_failed"]
 
@@ -63,7 +63,7 @@ def test_sign_in_shows_tasks_with_their_time_status(client, login_as, users):
     make_task(directive, unit, title="Siết chặt quản lý hạ tầng", due_on=None)
     db.session.commit()
     login_as("office")
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/tasks").get_data(as_text=True)
     assert "Quá hạn" in html and "Đang thực hiện trong hạn" in html and "Không thời hạn" in html
     # Overdue first.
     assert html.index("truyền thanh cơ sở") < html.index("Rà soát các phần mềm")
@@ -77,7 +77,7 @@ def test_search_ignores_diacritics(client, login_as, users):
     make_task(directive, unit, title="Nâng cấp trung tâm dữ liệu")
     db.session.commit()
     login_as("leader")
-    html = client.get("/?q=ly+son").get_data(as_text=True)
+    html = client.get("/tasks?q=ly+son").get_data(as_text=True)
     assert "Lý Sơn" in html
     assert "trung tâm dữ liệu" not in html
 
@@ -94,7 +94,7 @@ def test_unit_staff_see_only_their_units_tasks(client, login_as, users):
     make_task(directive, third, title="Việc riêng của Sở Giáo dục")
     db.session.commit()
     login_as("unit_staff")
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/tasks").get_data(as_text=True)
     assert "Việc của Sở TT&amp;TT" in html
     assert "Sở TT&amp;TT phối hợp" in html
     assert "Việc riêng của Sở Giáo dục" not in html
@@ -102,9 +102,9 @@ def test_unit_staff_see_only_their_units_tasks(client, login_as, users):
 
 def test_next_redirect_stays_on_this_site(client, users):
     for target, expected in [
-        ("/?status=overdue", "/?status=overdue"),
-        ("https://evil.example/", "/"),
-        ("//evil.example", "/"),
+        ("/tasks?status=overdue", "/tasks?status=overdue"),
+        ("https://evil.example/", "/tasks"),
+        ("//evil.example", "/tasks"),
     ]:
         page = client.get("/login")
         response = client.post(
@@ -117,23 +117,24 @@ def test_next_redirect_stays_on_this_site(client, users):
         )
         assert response.headers["Location"] == expected
         client.post(
-            "/logout", data={"csrf_token": csrf_token_from(client.get("/").get_data(as_text=True))}
+            "/logout",
+            data={"csrf_token": csrf_token_from(client.get("/tasks").get_data(as_text=True))},
         )
 
 
 def test_sign_out_ends_the_session(client, login_as):
     login_as("viewer")
-    assert client.get("/").status_code == 200
-    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    assert client.get("/tasks").status_code == 200
+    token = csrf_token_from(client.get("/tasks").get_data(as_text=True))
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
-    assert client.get("/").status_code == 302
+    assert client.get("/tasks").status_code == 302
 
 
 def test_english_is_the_second_locale(client, login_as):
     login_as("viewer")
-    html = client.get("/?lang=en").get_data(as_text=True)
+    html = client.get("/tasks?lang=en").get_data(as_text=True)
     assert "Sign out" in html
-    html = client.get("/?lang=vi").get_data(as_text=True)
+    html = client.get("/tasks?lang=vi").get_data(as_text=True)
     assert "Đăng xuất" in html
 
 

@@ -1,17 +1,17 @@
-"""Task queries and operations."""
+"""Task queries: the one filtered list behind the task pages, dashboard links and exports."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..calendar import load_calendar
 from ..extensions import db
-from ..models import Task, User
+from ..models import Task, TaskState, User, task_coordinating_unit
 from ..status import StatusContext, TimeStatus, time_status_sql
 from ..text import fold
 
@@ -22,20 +22,8 @@ def status_context(as_of: date) -> StatusContext:
     return StatusContext.build(as_of, load_calendar(), current_app.config["DUE_SOON_WORKING_DAYS"])
 
 
-@dataclass
-class TaskPage:
-    rows: list[tuple[Task, TimeStatus]]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 # Overdue first, then due soon, then the rest; done and no-deadline last.
-_URGENCY = {
+URGENCY = {
     TimeStatus.OVERDUE: 0,
     TimeStatus.DUE_SOON: 1,
     TimeStatus.IN_TIME: 2,
@@ -45,38 +33,190 @@ _URGENCY = {
     TimeStatus.WITHDRAWN: 6,
 }
 
+SORTS = ("urgency", "due", "-due", "updated", "item")
+
+
+@dataclass
+class TaskFilter:
+    """What a task list shows. Every field is optional; the URL parameter of each field is
+    its name (``?unit=3&status=overdue&status=due_soon&as_of=2021-06-30``), so a number on
+    the dashboard links to exactly the list that produces it."""
+
+    as_of: date | None = None  # the date statuses are computed for (default: today)
+    status: list[str] = field(default_factory=list)  # time statuses (any of)
+    state: list[str] = field(default_factory=list)  # workflow states (any of)
+    unit: int | None = None  # lead unit
+    involving: int | None = None  # lead or coordinating unit
+    leader: int | None = None  # assigning leader
+    field: str | None = None  # lĩnh vực
+    directive: int | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    already_due: bool = False  # due date on or before as_of (nhiệm vụ đến hạn)
+    priority: bool = False
+    urgent: bool = False
+    age_min: int | None = None  # overdue for at least this many days (as of as_of)
+    age_max: int | None = None  # overdue for at most this many days
+    q: str | None = None  # accent-insensitive text search
+    withdrawn: bool = False  # include withdrawn tasks (they leave every statistic)
+    sort: str = "urgency"
+
+    @classmethod
+    def from_args(cls, args) -> TaskFilter:
+        """Parse request.args (a MultiDict); values that do not parse are ignored."""
+        result = cls()
+        for f in fields(cls):
+            if f.name in ("status", "state"):
+                setattr(result, f.name, [v for v in args.getlist(f.name) if v])
+                continue
+            raw = args.get(f.name)
+            if raw in (None, ""):
+                continue
+            kind = str(f.type)
+            try:
+                if "date" in kind:
+                    value = date.fromisoformat(raw)
+                elif "bool" in kind:
+                    value = raw.lower() in {"1", "true", "on", "yes"}
+                elif "int" in kind:
+                    value = int(raw)
+                else:
+                    value = raw.strip()
+            except ValueError:
+                continue
+            setattr(result, f.name, value)
+        if result.sort not in SORTS:
+            result.sort = "urgency"
+        return result
+
+    def to_args(self, **overrides) -> dict:
+        """URL parameters for this filter (defaults left out), e.g. for url_for(**args)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(overrides)
+        args = {}
+        for name, value in values.items():
+            default = TaskFilter.__dataclass_fields__[name]
+            empty = (
+                default.default_factory() if callable(default.default_factory) else default.default
+            )
+            if value == empty or value is None:
+                continue
+            if isinstance(value, bool):
+                value = "1"
+            elif isinstance(value, date):
+                value = value.isoformat()
+            args[name] = value
+        return args
+
+
+@dataclass
+class TaskPage:
+    rows: list[tuple[Task, TimeStatus]]
+    total: int
+    page: int
+    per_page: int
+    ctx: StatusContext
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def filtered_query(user: User, flt: TaskFilter, ctx: StatusContext):
+    """SELECT Task, time_status for the tasks ``user`` may see that match ``flt``."""
+    status_expr = time_status_sql(ctx)
+    query = select(Task, status_expr.label("time_status")).where(policy.visible_tasks_clause(user))
+    if not flt.withdrawn and TaskState.WITHDRAWN.value not in flt.state:
+        query = query.where(Task.state != TaskState.WITHDRAWN.value)
+    if flt.status:
+        query = query.where(status_expr.in_(flt.status))
+    if flt.state:
+        query = query.where(Task.state.in_(flt.state))
+    if flt.unit is not None:
+        query = query.where(Task.lead_unit_id == flt.unit)
+    if flt.involving is not None:
+        coordinates = exists(
+            select(task_coordinating_unit.c.task_id).where(
+                task_coordinating_unit.c.task_id == Task.id,
+                task_coordinating_unit.c.unit_id == flt.involving,
+            )
+        )
+        query = query.where((Task.lead_unit_id == flt.involving) | coordinates)
+    if flt.leader is not None:
+        query = query.where(Task.assigned_by_id == flt.leader)
+    if flt.field:
+        query = query.where(Task.field == flt.field)
+    if flt.directive is not None:
+        query = query.where(Task.directive_id == flt.directive)
+    if flt.due_from:
+        query = query.where(Task.current_due_on >= flt.due_from)
+    if flt.due_to:
+        query = query.where(Task.current_due_on <= flt.due_to)
+    if flt.already_due:
+        query = query.where(Task.current_due_on <= ctx.as_of)
+    if flt.priority:
+        query = query.where(Task.is_priority.is_(True))
+    if flt.urgent:
+        query = query.where(Task.is_urgent.is_(True))
+    if flt.age_min is not None or flt.age_max is not None:
+        # Overdue for N days = as_of - due date; expressed on the due date so it stays an
+        # index-friendly comparison of dates on both databases.
+        query = query.where(status_expr == TimeStatus.OVERDUE.value)
+        if flt.age_min is not None:
+            query = query.where(Task.current_due_on <= ctx.as_of - timedelta(days=flt.age_min))
+        if flt.age_max is not None:
+            query = query.where(Task.current_due_on >= ctx.as_of - timedelta(days=flt.age_max))
+    if flt.q:
+        query = query.where(Task.search_text.contains(fold(flt.q), autoescape=True))
+    return query, status_expr
+
+
+def count_tasks(user: User, flt: TaskFilter, ctx: StatusContext) -> int:
+    query, _ = filtered_query(user, flt, ctx)
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
 
 def list_tasks(
-    user: User,
-    ctx: StatusContext,
-    *,
-    status: str | None = None,
-    text: str | None = None,
-    page: int = 1,
-    per_page: int = 50,
+    user: User, flt: TaskFilter, ctx: StatusContext, *, page: int = 1, per_page: int = 50
 ) -> TaskPage:
-    """The tasks ``user`` may see, most urgent first, one page of them."""
-    status_expr = time_status_sql(ctx)
-    urgency = _urgency_sql(status_expr)
-    query = select(Task, status_expr.label("time_status")).where(policy.visible_tasks_clause(user))
-    if status:
-        query = query.where(status_expr == status)
-    if text:
-        query = query.where(Task.search_text.contains(fold(text), autoescape=True))
+    """One page of the tasks ``user`` may see that match ``flt``, in the chosen order."""
+    query, status_expr = filtered_query(user, flt, ctx)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    urgency = case(*[(status_expr == s.value, rank) for s, rank in URGENCY.items()], else_=9)
+    order = {
+        "urgency": (urgency, Task.current_due_on.nulls_last(), Task.id),
+        "due": (Task.current_due_on.nulls_last(), Task.id),
+        "-due": (Task.current_due_on.desc().nulls_last(), Task.id),
+        "updated": (Task.updated_at.desc(), Task.id),
+        "item": (Task.directive_id, Task.item_no),
+    }[flt.sort]
     query = (
         query.options(
             joinedload(Task.lead_unit),
             joinedload(Task.directive),
             selectinload(Task.coordinating_units),
         )
-        .order_by(urgency, Task.current_due_on.nulls_last(), Task.id)
+        .order_by(*order)
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
     rows = [(task, TimeStatus(value)) for task, value in db.session.execute(query).unique()]
-    return TaskPage(rows, total, page, per_page)
+    return TaskPage(rows, total, page, per_page, ctx)
 
 
-def _urgency_sql(status_expr):
-    return case(*[(status_expr == value.value, rank) for value, rank in _URGENCY.items()], else_=9)
+def overdue_days(task: Task, ctx: StatusContext) -> int | None:
+    """Calendar days past the current due date as of ctx (None when not overdue)."""
+    if task.current_due_on is None or ctx.as_of <= task.current_due_on:
+        return None
+    return (ctx.as_of - task.current_due_on).days
+
+
+__all__ = [
+    "TaskFilter",
+    "TaskPage",
+    "count_tasks",
+    "filtered_query",
+    "list_tasks",
+    "overdue_days",
+    "status_context",
+]
