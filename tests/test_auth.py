@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from tracker import create_app
 from tracker.extensions import db
-from tracker.models import AuditEvent, User, UserSession
+from tracker.models import AuditEvent, LoginThrottle, User, UserSession
 from tracker.password_policy import generate_password, password_problems
 from tracker.passwords import verify_password
-from tracker.services import accounts, throttle
+from tracker.services import accounts, sessions, throttle
 
 from .conftest import INSTANCE, PASSWORD, _test_config, csrf_token_from, make_unit
 
@@ -458,3 +458,69 @@ def test_an_admin_cannot_lock_themselves_out(client, login_as, users):
     db.session.expire_all()
     assert db.session.get(User, admin.id).active
     assert client.get("/admin/users").status_code == 200
+
+
+def test_behind_a_proxy_the_forwarded_scheme_and_address_count(app, users):
+    web_app = create_app(
+        {**_test_config(app.config["SQLALCHEMY_DATABASE_URI"]), "PROXY_COUNT": 1},
+        instance_path=app.instance_path,
+    )
+    web_app.test_client_class = app.test_client_class
+    client = web_app.test_client()
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    page = client.get("/login", headers=forwarded)
+    response = client.post(
+        "/login",
+        headers={**forwarded, "Referer": "https://localhost/login"},
+        data={
+            "email": "viewer@test.local",
+            "password": PASSWORD,
+            "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+        },
+    )
+    assert response.status_code == 302
+    assert "Secure" in response.headers["Set-Cookie"]
+    db.session.commit()
+    row = db.session.scalar(select(UserSession))
+    assert row.remote_addr == "203.0.113.7"
+    with web_app.app_context():
+        db.engine.dispose()
+
+
+def test_admin_ends_one_session_from_the_page(app, client, login_as, users, clock):
+    second_app = create_app(
+        _test_config(app.config["SQLALCHEMY_DATABASE_URI"]), instance_path=app.instance_path
+    )
+    second_app.test_client_class = app.test_client_class
+    second_app.config["CLOCK"] = clock
+    victim = second_app.test_client()
+    post_login(victim, "viewer@test.local")
+    admin = login_as("admin")
+    row = db.session.scalar(select(UserSession).filter_by(user_id=users["viewer"].id))
+    client.post(
+        f"/admin/sessions/{row.id}/revoke",
+        data={"csrf_token": token_of(client, f"/admin/users/{users['viewer'].id}")},
+    )
+    assert victim.get("/").status_code == 302
+    db.session.commit()
+    assert db.session.get(UserSession, row.id).revoked_reason == "revoked_by_admin"
+    assert client.get("/").status_code == 200  # the admin's own session is untouched
+    assert admin.active
+    with second_app.app_context():
+        db.engine.dispose()
+
+
+def test_old_sessions_and_counts_are_forgotten(app, users):
+    viewer = users["viewer"]
+    _token, old = sessions.start(viewer, T0, None, None)
+    sessions.revoke(old, T0, "sign_out")
+    throttle.record_failure("someone@test.local", "10.9.9.9", T0)
+    db.session.commit()
+    later = T0 + timedelta(days=31)
+    sessions.start(viewer, later, None, None)
+    throttle.record_failure("other@test.local", "10.9.9.8", later)
+    db.session.commit()
+    # Only the new session is left (SQLite may reuse the old row's id).
+    assert [row.created_at for row in db.session.scalars(select(UserSession))] == [later]
+    keys = set(db.session.scalars(select(LoginThrottle.key)))
+    assert keys == {"account:other@test.local", "addr:10.9.9.8"}

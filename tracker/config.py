@@ -48,6 +48,8 @@ class Defaults:
     SESSION_IDLE_MINUTES = 120
     SESSION_LIFETIME_HOURS = 12
     # None: the cookie is Secure exactly when the request came over HTTPS; True/False force it.
+    # Behind a reverse proxy set PROXY_COUNT so the HTTPS scheme and the client's address
+    # (used by the per-address sign-in limit) come from its X-Forwarded-* headers.
     SESSION_COOKIE_SECURE = None
     REMEMBER_COOKIE_HTTPONLY = True
     # Per account: after this many failures in a row the account is locked for
@@ -60,3 +62,6 @@ class Defaults:
     # Per address: at most this many failed sign-ins in the window, whatever the account.
     LOGIN_ADDRESS_MAX_FAILURES = 30
     LOGIN_ADDRESS_WINDOW_MINUTES = 15
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none;
+    # never more than there really are, or clients could forge their address).
+    PROXY_COUNT = 0

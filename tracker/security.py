@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .database import utcnow
 from .extensions import login_manager
@@ -38,6 +39,9 @@ def init_app(app: Flask) -> None:
     from .services import sessions
 
     app.session_interface = SessionInterface()
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

@@ -7,13 +7,15 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from ..extensions import db
 from ..models import User, UserSession
 
 # last_seen_at is written at most this often, not on every request.
 TOUCH_EVERY = timedelta(minutes=1)
+# Ended sessions stay this long (the admin sees them in the audit log anyway), then go.
+KEEP_ENDED = timedelta(days=30)
 
 
 def _hash(token: str) -> str:
@@ -32,6 +34,7 @@ def start(
     user: User, now: datetime, user_agent: str | None = None, remote_addr: str | None = None
 ) -> tuple[str, UserSession]:
     """A new session for ``user``; returns the raw token (for the cookie only) and the row."""
+    prune(user, now)
     token = secrets.token_urlsafe(32)
     row = UserSession(
         token_hash=_hash(token),
@@ -45,6 +48,18 @@ def start(
     db.session.add(row)
     db.session.flush()
     return token, row
+
+
+def prune(user: User, now: datetime) -> None:
+    """Forget this user's sessions that ended long ago."""
+    cutoff = now - KEEP_ENDED
+    db.session.execute(
+        delete(UserSession).where(
+            UserSession.user_id == user.id,
+            or_(UserSession.revoked_at < cutoff, UserSession.expires_at < cutoff),
+        ),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def is_live(row: UserSession, now: datetime) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -74,8 +74,21 @@ def check(email: str | None, remote_addr: str | None, now: datetime) -> Refusal 
     return None
 
 
+def prune(now: datetime) -> None:
+    """Forget counts nobody has added to for a day (guessed addresses would pile up)."""
+    cutoff = now - timedelta(hours=current_app.config["LOGIN_FAILURE_RESET_HOURS"])
+    db.session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.last_failure_at < cutoff,
+            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
+        ),
+        execution_options={"synchronize_session": False},
+    )
+
+
 def record_failure(email: str | None, remote_addr: str | None, now: datetime) -> None:
     config = current_app.config
+    prune(now)
     account = _row_for_update(account_key(email))
     reset_after = timedelta(hours=config["LOGIN_FAILURE_RESET_HOURS"])
     if account.last_failure_at is not None and now - account.last_failure_at > reset_after:
