@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from flask import has_request_context
 from flask_babel import force_locale
@@ -90,6 +91,11 @@ def create_user(
     return user
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(generate_password())
+
+
 @dataclass(frozen=True)
 class SignIn:
     user: User | None = None
@@ -113,6 +119,9 @@ def sign_in(
             remote_addr=remote_addr,
         )
         return SignIn(refusal=refusal)
+    if user is None or not user.password_hash:
+        # Spend the same time as for a real account, so timing does not tell which exist.
+        verify_password(_dummy_hash(), password)
     if user is None or not user.active or not verify_password(user.password_hash, password):
         throttle.record_failure(email, remote_addr, now)
         audit.record("auth.login_failed", obj=user, note=email[:255], remote_addr=remote_addr)
