@@ -9,7 +9,7 @@ from flask import Flask, render_template, request
 from flask_login import current_user
 
 from . import config
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
@@ -55,22 +55,17 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = None
+    from . import security
 
-    from .models import User
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    security.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import auth, tasks
+    from .blueprints import admin, auth, tasks
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks.bp)
+    app.register_blueprint(admin.bp)
 
 
 def register_template_helpers(app: Flask) -> None:

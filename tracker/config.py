@@ -42,3 +42,26 @@ class Defaults:
     SMTP_PASSWORD = ""
     SMTP_TLS = ""  # "", "starttls" or "ssl"
     MAIL_FROM = "tracker@localhost"
+
+    # --- auth: sessions and sign-in throttling ---
+    # Sessions end after this much inactivity, and in any case after the absolute lifetime.
+    SESSION_IDLE_MINUTES = 120
+    SESSION_LIFETIME_HOURS = 12
+    # None: the cookie is Secure exactly when the request came over HTTPS; True/False force it.
+    # Behind a reverse proxy set PROXY_COUNT so the HTTPS scheme and the client's address
+    # (used by the per-address sign-in limit) come from its X-Forwarded-* headers.
+    SESSION_COOKIE_SECURE = None
+    REMEMBER_COOKIE_HTTPONLY = True
+    # Per account: after this many failures in a row the account is locked for
+    # LOGIN_LOCK_MINUTES, doubling with each further lockout up to LOGIN_LOCK_MAX_MINUTES.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 1
+    LOGIN_LOCK_MAX_MINUTES = 60
+    # A quiet day forgets an account's earlier lockouts.
+    LOGIN_FAILURE_RESET_HOURS = 24
+    # Per address: at most this many failed sign-ins in the window, whatever the account.
+    LOGIN_ADDRESS_MAX_FAILURES = 30
+    LOGIN_ADDRESS_WINDOW_MINUTES = 15
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none;
+    # never more than there really are, or clients could forge their address).
+    PROXY_COUNT = 0

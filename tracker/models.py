@@ -337,3 +337,41 @@ class Holiday(db.Model):
     day: Mapped[date] = mapped_column(Date, unique=True)
     name: Mapped[str] = mapped_column(String(255))
     is_working_day: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- auth: server-side sessions and sign-in throttling ---
+
+
+class UserSession(db.Model):
+    """A signed-in browser. Flask's cookie holds only the random token; its SHA-256 is
+    stored here, so sign-out, a disabled account or an admin's revoke end it for real."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)  # absolute lifetime
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship()
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins counted per key ("account:<email>" or "addr:<ip>") in the database,
+    so every worker process sees the same counts."""
+
+    __tablename__ = "login_throttle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

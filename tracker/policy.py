@@ -38,3 +38,15 @@ def can_view_task(user: User, task: Task) -> bool:
             unit.id == user.unit_id for unit in task.coordinating_units
         )
     return False
+
+
+# --- users and administration ---
+
+
+def can_manage_users(user) -> bool:
+    """Create, edit, disable users, reset their passwords and end their sessions."""
+    return bool(getattr(user, "is_authenticated", False)) and user.role == Role.ADMIN
+
+
+def can_change_own_password(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.password_hash is not None

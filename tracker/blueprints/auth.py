@@ -1,25 +1,36 @@
-"""Sign-in and sign-out."""
+"""Sign-in, sign-out and the user's own password."""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
+from .. import policy, security
 from ..extensions import db
-from ..services import accounts
+from ..services import accounts, sessions
 
 bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=255)])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     submit = SubmitField(_l("Sign in"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
+    )
+    submit = SubmitField(_l("Change password"))
 
 
 def _local_only(target: str | None) -> str | None:
@@ -27,7 +38,13 @@ def _local_only(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return None
     return target
 
@@ -38,14 +55,34 @@ def login():
         return redirect(url_for("tasks.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(
-            form.email.data, form.password.data, remote_addr=request.remote_addr
+        now = security.now()
+        result = accounts.sign_in(
+            form.email.data, form.password.data, remote_addr=request.remote_addr, now=now
         )
-        db.session.commit()
-        if user is None:
+        if result.user is None:
+            db.session.commit()
+            if result.refusal is not None:
+                flash(
+                    _(
+                        "Too many failed sign-ins. Try again in %(n)s minutes.",
+                        n=result.refusal.minutes,
+                    ),
+                    "error",
+                )
+                return render_template("auth/login.html", form=form), 429
             flash(_("Wrong email or password."), "error")
         else:
-            login_user(user)
+            token, _row = sessions.start(
+                result.user, now, request.headers.get("User-Agent"), request.remote_addr
+            )
+            db.session.commit()
+            # A fresh cookie session (no fixation); keep the chosen language.
+            lang = session.get("lang")
+            session.clear()
+            if lang:
+                session["lang"] = lang
+            session[security.SESSION_TOKEN_KEY] = token
+            login_user(result.user, remember=False)
             return redirect(_local_only(request.args.get("next")) or url_for("tasks.index"))
     return render_template("auth/login.html", form=form)
 
@@ -53,5 +90,38 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    row = security.current_session()
+    if row is not None:
+        sessions.revoke(row, security.now(), "sign_out")
+        db.session.commit()
     logout_user()
+    session.pop(security.SESSION_TOKEN_KEY, None)
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    if not policy.can_change_own_password(current_user):
+        abort(403)
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                current_user,
+                form.current.data,
+                form.new.data,
+                security.now(),
+                keep=security.current_session(),
+            )
+        except accounts.WrongPasswordError as error:
+            db.session.rollback()
+            form.current.errors.append(str(error))
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.new.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed; your other sessions were ended."), "info")
+            return redirect(url_for("tasks.index"))
+    return render_template("auth/change_password.html", form=form)

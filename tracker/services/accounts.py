@@ -1,18 +1,46 @@
-"""User accounts: creation and authentication."""
+"""User accounts: creation, sign-in, passwords, and the admin's edits."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from flask import has_request_context
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
 from ..database import utcnow
 from ..extensions import db
-from ..models import Role, Unit, User
+from ..models import Role, Unit, User, UserSession
+from ..password_policy import MIN_LENGTH, generate_password, password_problems
 from ..passwords import hash_password, verify_password
-from . import audit
+from . import audit, sessions, throttle
 
-MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_LENGTH = MIN_LENGTH
+UNIT_ROLES = {Role.UNIT_HEAD, Role.UNIT_STAFF}
+# The fields an admin edits; their before/after go to the audit log.
+EDITABLE_FIELDS = ("name", "position", "role", "unit_id", "active")
 
 
 class AccountError(ValueError):
     """A request about an account that cannot be carried out; the message says why."""
+
+
+class WrongPasswordError(AccountError):
+    """The current password given to confirm a change is wrong."""
+
+
+def check_password(password: str, *, email: str = "", name: str = "", unit=None) -> None:
+    """Raise AccountError when ``password`` breaks the password rule (in the interface's
+    language on a web page, in English on the command line)."""
+    if has_request_context():
+        problems = password_problems(password, email=email, name=name, unit=unit)
+    else:
+        with force_locale("en"):
+            problems = password_problems(password, email=email, name=name, unit=unit)
+    if problems:
+        raise AccountError(problems[0])
 
 
 def create_user(
@@ -34,10 +62,10 @@ def create_user(
         unit = db.session.query(Unit).filter_by(code=unit_code).first()
         if unit is None:
             raise AccountError(f"unknown unit code '{unit_code}'")
-    if role in {Role.UNIT_HEAD, Role.UNIT_STAFF} and unit is None:
+    if role in UNIT_ROLES and unit is None:
         raise AccountError(f"role {role} needs a unit (--unit CODE)")
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if password is not None:
+        check_password(password, email=email, name=name, unit=unit)
     user = User(
         email=email,
         name=name,
@@ -49,22 +77,130 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.record(
-        "user.create", actor=actor, obj=user, changes={"email": [None, email], "role": [None, role]}
+        "user.create",
+        actor=actor,
+        obj=user,
+        changes={
+            "email": [None, email],
+            "name": [None, name],
+            "role": [None, role],
+            "unit_id": [None, user.unit_id],
+            "position": [None, position],
+        },
     )
     return user
 
 
-def authenticate(email: str, password: str, remote_addr: str | None = None) -> User | None:
-    """The active user with these credentials, or None. Both outcomes are audited."""
-    user = db.session.query(User).filter_by(email=(email or "").strip().lower()).first()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(generate_password())
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User | None = None
+    refusal: throttle.Refusal | None = None
+
+
+def sign_in(
+    email: str, password: str, remote_addr: str | None = None, now: datetime | None = None
+) -> SignIn:
+    """Check credentials under the throttles. Successes, failures and refusals are audited;
+    the caller commits."""
+    now = now or utcnow()
+    email = (email or "").strip().lower()
+    refusal = throttle.check(email, remote_addr, now)
+    user = db.session.query(User).filter_by(email=email).first()
+    if refusal is not None:
         audit.record(
-            "auth.login_failed",
+            "auth.login_refused",
             obj=user,
-            note=(email or "")[:255],
+            note=f"{email[:200]} ({refusal.scope} locked {refusal.seconds}s)",
             remote_addr=remote_addr,
         )
-        return None
-    user.last_login_at = utcnow()
+        return SignIn(refusal=refusal)
+    if user is None or not user.password_hash:
+        # Spend the same time as for a real account, so timing does not tell which exist.
+        verify_password(_dummy_hash(), password)
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        throttle.record_failure(email, remote_addr, now)
+        audit.record("auth.login_failed", obj=user, note=email[:255], remote_addr=remote_addr)
+        return SignIn()
+    throttle.record_success(email, now)
+    user.last_login_at = now
     audit.record("auth.login", actor=user, obj=user, remote_addr=remote_addr)
-    return user
+    return SignIn(user=user)
+
+
+def authenticate(email: str, password: str, remote_addr: str | None = None) -> User | None:
+    """The active user with these credentials, or None (throttled and audited)."""
+    return sign_in(email, password, remote_addr).user
+
+
+def change_password(
+    user: User, current: str, new: str, now: datetime, keep: UserSession | None = None
+) -> None:
+    """The user's own change: the current password is required; every other session ends."""
+    if not verify_password(user.password_hash, current):
+        raise WrongPasswordError(_("The current password is wrong."))
+    check_password(new, email=user.email, name=user.name, unit=user.unit)
+    user.password_hash = hash_password(new)
+    ended = sessions.revoke_all(user, now, "password_change", keep=keep)
+    audit.record(
+        "user.password_change", actor=user, obj=user, note=f"{ended} other session(s) ended"
+    )
+
+
+def reset_password(user: User, actor: User, now: datetime) -> str:
+    """An admin's reset: a generated password (to be shown once); all sessions end."""
+    password = generate_password()
+    while password_problems(password, email=user.email, name=user.name, unit=user.unit):
+        password = generate_password()
+    user.password_hash = hash_password(password)
+    ended = sessions.revoke_all(user, now, "password_reset")
+    audit.record("user.password_reset", actor=actor, obj=user, note=f"{ended} session(s) ended")
+    return password
+
+
+def update_user(user: User, actor: User, now: datetime, **values) -> dict:
+    """An admin's edit of name, position, role, unit and active; returns the changes
+    ({field: [before, after]}), audited. Disabling the account ends its sessions."""
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise AccountError(f"cannot edit {', '.join(sorted(unknown))}")
+    role = values.get("role", user.role)
+    unit_id = values.get("unit_id", user.unit_id)
+    if role not in {r.value for r in Role}:
+        raise AccountError(f"unknown role '{role}'")
+    if role in UNIT_ROLES and unit_id is None:
+        raise AccountError(_("Unit heads and unit staff need a unit."))
+    if unit_id is not None and db.session.get(Unit, unit_id) is None:
+        raise AccountError(f"unknown unit {unit_id}")
+    if user.id == actor.id and (values.get("active") is False or role != Role.ADMIN):
+        raise AccountError(_("You cannot disable your own account or take away your admin role."))
+    changes = {}
+    for name, value in values.items():
+        before = getattr(user, name)
+        if before != value:
+            changes[name] = [before, value]
+            setattr(user, name, value)
+    if not changes:
+        return changes
+    action = "user.update"
+    if changes.keys() == {"active"}:
+        action = "user.enable" if user.active else "user.disable"
+    audit.record(action, actor=actor, obj=user, changes=changes)
+    if "active" in changes and not user.active:
+        sessions.revoke_all(user, now, "disabled")
+    return changes
+
+
+def revoke_sessions(user: User, actor: User, now: datetime) -> int:
+    ended = sessions.revoke_all(user, now, "revoked_by_admin")
+    audit.record("user.sessions_revoke", actor=actor, obj=user, note=f"{ended} session(s) ended")
+    return ended
+
+
+def revoke_session(row: UserSession, actor: User, now: datetime) -> None:
+    sessions.revoke(row, now, "revoked_by_admin")
+    audit.record("user.session_revoke", actor=actor, obj=row.user, note=f"session {row.id} ended")

@@ -1,0 +1,243 @@
+"""Administration of user accounts (admin role only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from .. import policy, security
+from ..extensions import db
+from ..models import Role, Unit, User, UserSession
+from ..password_policy import generate_password
+from ..services import accounts, sessions
+from ..text import fold
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.OFFICE: _l("Office (monitoring)"),
+    Role.LEADER: _l("Leader"),
+    Role.UNIT_HEAD: _l("Unit head"),
+    Role.UNIT_STAFF: _l("Unit staff"),
+    Role.VIEWER: _l("Viewer"),
+}
+
+
+@bp.app_template_global()
+def role_label(role: str) -> str:
+    try:
+        return str(ROLE_LABELS[Role(role)])
+    except ValueError:
+        return role
+
+
+@bp.app_template_global()
+def can_manage_users() -> bool:
+    return policy.can_manage_users(current_user)
+
+
+@bp.before_request
+def admins_only():
+    if not current_user.is_authenticated:
+        from ..extensions import login_manager
+
+        return login_manager.unauthorized()
+    if not policy.can_manage_users(current_user):
+        abort(403)
+    return None
+
+
+def _unit_choices() -> list[tuple[str, str]]:
+    units = db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.name)).all()
+    return [("", _("(no unit)"))] + [(str(u.id), u.name) for u in units]
+
+
+def _role_choices() -> list[tuple[str, str]]:
+    return [(r.value, str(ROLE_LABELS[r])) for r in Role]
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=255)])
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    unit = SelectField(_l("Unit"))
+    active = BooleanField(_l("Active (may sign in)"), default=True)
+    submit = SubmitField(_l("Save"))
+
+    def fill_choices(self):
+        self.role.choices = _role_choices()
+        self.unit.choices = _unit_choices()
+
+    def unit_id(self) -> int | None:
+        return int(self.unit.data) if self.unit.data else None
+
+
+class NewUserForm(UserForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(),
+            Length(max=255),
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Not a valid email address.")),
+        ],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """The CSRF token for the one-button forms."""
+
+
+@bp.route("/users")
+def users():
+    role = request.args.get("role") or ""
+    unit_id = request.args.get("unit", type=int)
+    q = request.args.get("q", "").strip()
+    query = select(User).order_by(User.name)
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == role)
+    if unit_id:
+        query = query.where(User.unit_id == unit_id)
+    rows = db.session.scalars(query).all()
+    if q:
+        needle = fold(q)
+        rows = [u for u in rows if needle in fold(f"{u.name} {u.email} {u.position or ''}")]
+    return render_template(
+        "admin/users.html",
+        users=rows,
+        role=role,
+        unit_id=unit_id,
+        q=q,
+        roles=_role_choices(),
+        units=_unit_choices()[1:],
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = NewUserForm()
+    form.fill_choices()
+    if form.validate_on_submit():
+        unit = db.session.get(Unit, form.unit_id()) if form.unit_id() else None
+        password = generate_password()
+        try:
+            user = accounts.create_user(
+                form.email.data,
+                form.name.data.strip(),
+                form.role.data,
+                password,
+                unit_code=unit.code if unit else None,
+                position=form.position.data or None,
+                actor=current_user,
+            )
+            user.active = form.active.data
+        except accounts.AccountError as error:
+            db.session.rollback()
+            flash(_("The account was not created: %(reason)s", reason=str(error)), "error")
+        else:
+            db.session.commit()
+            return _show_password(user, password, _("Account created."))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+def _show_password(user: User, password: str, message: str):
+    response = render_template(
+        "admin/password_once.html", user=user, password=password, message=message
+    )
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    user = _user_or_404(user_id)
+    form = UserForm(obj=user)
+    form.fill_choices()
+    if request.method == "GET":
+        form.unit.data = str(user.unit_id) if user.unit_id else ""
+    if form.validate_on_submit():
+        try:
+            changes = accounts.update_user(
+                user,
+                current_user,
+                security.now(),
+                name=form.name.data.strip(),
+                position=form.position.data or None,
+                role=form.role.data,
+                unit_id=form.unit_id(),
+                active=form.active.data,
+            )
+        except accounts.AccountError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            if changes:
+                flash(_("Saved."), "info")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template(
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        open_sessions=sessions.open_sessions(user, security.now()),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+def toggle_active(user_id: int):
+    user = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            accounts.update_user(user, current_user, security.now(), active=not user.active)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Account enabled.") if user.active else _("Account disabled."), "info")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+def reset_password(user_id: int):
+    user = _user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    password = accounts.reset_password(user, current_user, security.now())
+    db.session.commit()
+    return _show_password(user, password, _("Password reset; every session of this user ended."))
+
+
+@bp.route("/users/<int:user_id>/sessions/revoke", methods=["POST"])
+def revoke_sessions(user_id: int):
+    user = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        count = accounts.revoke_sessions(user, current_user, security.now())
+        db.session.commit()
+        flash(_("%(n)s session(s) ended.", n=count), "info")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/sessions/<int:session_id>/revoke", methods=["POST"])
+def revoke_session(session_id: int):
+    row = db.session.get(UserSession, session_id)
+    if row is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        accounts.revoke_session(row, current_user, security.now())
+        db.session.commit()
+        flash(_("%(n)s session(s) ended.", n=1), "info")
+    return redirect(url_for("admin.edit_user", user_id=row.user_id))
