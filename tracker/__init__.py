@@ -67,10 +67,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import auth, tasks
+    from .blueprints import auth, reports, tasks
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks.bp)
+    app.register_blueprint(reports.bp)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -337,3 +337,35 @@ class Holiday(db.Model):
     day: Mapped[date] = mapped_column(Date, unique=True)
     name: Mapped[str] = mapped_column(String(255))
     is_working_day: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- reports: iCal feeds ---
+
+
+class FeedToken(db.Model):
+    """A secret calendar-feed URL for a user or a unit. Only the SHA-256 of the token is
+    stored; revoking (revoked_at) stops the feed."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
+
+    __table_args__ = (
+        CheckConstraint("(user_id IS NULL) <> (unit_id IS NULL)", name="one_owner"),
+        Index("ix_feed_token_user_id", "user_id"),
+        Index("ix_feed_token_unit_id", "unit_id"),
+    )
+
+
+# Statistics as of a past date look up the due date in force (tracker.status.due_on_as_of)
+# and the latest change (history_after): indexes for both, declared here to leave the
+# DueDateChange class as it is.
+Index("ix_due_date_change_task_id_effective_on", DueDateChange.task_id, DueDateChange.effective_on)
+Index("ix_due_date_change_effective_on", DueDateChange.effective_on)

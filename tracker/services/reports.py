@@ -1,0 +1,362 @@
+"""Progress statistics (DESIGN §1 "Reports"): totals, breakdowns, ageing, ranking, trend.
+
+Every number is an SQL aggregate over the status expression of ``tracker.status`` with the
+due date in force on the as-of date, over exactly the rows the task list shows for the
+matching ``TaskFilter``: so each number links to a list whose count equals it.
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, func, select
+
+from .. import policy
+from ..extensions import db
+from ..models import Directive, ProgressReport, Task, TaskState, Unit, User
+from ..status import COMPLETED, OPEN, StatusContext, TimeStatus, due_on_sql, time_status_sql
+from .tasks import TaskFilter, filtered_query, status_context
+
+AGEING_BUCKETS = ((1, 30), (31, 60), (61, 120), (121, None))  # days overdue
+DONE = [TimeStatus.DONE_ON_TIME.value, TimeStatus.DONE_LATE.value]
+NOT_DONE = [TimeStatus.IN_TIME.value, TimeStatus.DUE_SOON.value, TimeStatus.OVERDUE.value]
+IN_TIME = [TimeStatus.IN_TIME.value, TimeStatus.DUE_SOON.value]
+
+
+# --- periods -------------------------------------------------------------------------
+
+
+class PeriodError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period. Months run from the 15th of the previous month to the 14th
+    (Nghị định 09/2019/NĐ-CP); quarters, halves and years are made of such months."""
+
+    start: date
+    end: date
+    code: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%d/%m/%Y} – {self.end:%d/%m/%Y}"
+
+
+def _month_start(year: int, month: int) -> date:
+    """The first day of reporting month ``month``: the 15th of the month before."""
+    return date(year - 1, 12, 15) if month == 1 else date(year, month - 1, 15)
+
+
+def _months(year: int, first: int, last: int, code: str) -> Period:
+    return Period(_month_start(year, first), date(year, last, 14), code)
+
+
+PERIOD_SYNTAX = "YYYY-MM, YYYY-Qn, YYYY-H1, YYYY-H2, YYYY or YYYY-MM-DD..YYYY-MM-DD"
+
+
+def parse_period(text: str) -> Period:
+    text = (text or "").strip()
+    try:
+        if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+            year, month = int(m[1]), int(m[2])
+            if not 1 <= month <= 12:
+                raise PeriodError
+            return _months(year, month, month, text)
+        if m := re.fullmatch(r"(\d{4})-[Qq]([1-4])", text):
+            year, q = int(m[1]), int(m[2])
+            return _months(year, 3 * q - 2, 3 * q, f"{year}-Q{q}")
+        if m := re.fullmatch(r"(\d{4})-[Hh]([12])", text):
+            year, h = int(m[1]), int(m[2])
+            return _months(year, 6 * h - 5, 6 * h, f"{year}-H{h}")
+        if m := re.fullmatch(r"(\d{4})", text):
+            return _months(int(m[1]), 1, 12, text)
+        if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text):
+            start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
+            if end < start:
+                raise PeriodError
+            return Period(start, end, text)
+    except ValueError as exc:
+        raise PeriodError(f"invalid period {text!r}: expected {PERIOD_SYNTAX}") from exc
+    raise PeriodError(f"invalid period {text!r}: expected {PERIOD_SYNTAX}")
+
+
+def current_month_period(today: date) -> Period:
+    year, month = (today.year, today.month) if today.day <= 14 else _next_month(today)
+    return _months(year, month, month, f"{year}-{month:02d}")
+
+
+def _next_month(day: date) -> tuple[int, int]:
+    return (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+
+
+# --- counts --------------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    done_on_time: int = 0
+    done_late: int = 0
+    in_time: int = 0  # including due soon
+    due_soon: int = 0
+    overdue: int = 0
+    no_deadline: int = 0
+    already_due: int = 0  # due date on or before the as-of date
+    done_already_due: int = 0  # completed among those
+    ageing: list[int] = field(default_factory=lambda: [0] * len(AGEING_BUCKETS))
+
+    @property
+    def completed(self) -> int:
+        return self.done_on_time + self.done_late
+
+    @property
+    def not_completed(self) -> int:
+        return self.in_time + self.overdue
+
+    @property
+    def rate_all(self) -> float | None:
+        """Completed over all tasks."""
+        return self.completed / self.total if self.total else None
+
+    @property
+    def rate_due(self) -> float | None:
+        """Completed over tasks already due (nhiệm vụ đến hạn)."""
+        return self.done_already_due / self.already_due if self.already_due else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Completed on time over tasks whose outcome is known (completed or overdue):
+        the emulation ranking's measure."""
+        decided = self.completed + self.overdue
+        return self.done_on_time / decided if decided else None
+
+
+def _count_columns(ctx: StatusContext):
+    due = due_on_sql(ctx)
+    status = time_status_sql(ctx, due=due)
+
+    def n(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    overdue = status == TimeStatus.OVERDUE.value
+    columns = [
+        func.count(Task.id),
+        n(status == TimeStatus.DONE_ON_TIME.value),
+        n(status == TimeStatus.DONE_LATE.value),
+        n(status.in_(IN_TIME)),
+        n(status == TimeStatus.DUE_SOON.value),
+        n(overdue),
+        n(status == TimeStatus.NO_DEADLINE.value),
+        n(due <= ctx.as_of),
+        n(and_(due <= ctx.as_of, status.in_(DONE))),
+    ]
+    for low, high in AGEING_BUCKETS:
+        condition = and_(overdue, due <= ctx.as_of - timedelta(days=low))
+        if high is not None:
+            condition = and_(condition, due >= ctx.as_of - timedelta(days=high))
+        columns.append(n(condition))
+    return columns
+
+
+def _counts(values) -> Counts:
+    values = [int(v or 0) for v in values]
+    return Counts(*values[:9], ageing=values[9:])
+
+
+def _base_where(user: User, ctx: StatusContext, period: Period | None):
+    """The rows of the task list for TaskFilter(as_of, assigned_from/to) (withdrawn out)."""
+    clauses = [
+        policy.visible_tasks_clause(user),
+        Task.assigned_on <= ctx.as_of,
+        Task.state != TaskState.WITHDRAWN.value,
+    ]
+    if period is not None:
+        clauses += [Task.assigned_on >= period.start, Task.assigned_on <= period.end]
+    return clauses
+
+
+@dataclass
+class GroupRow:
+    key: int | str | None
+    label: str
+    counts: Counts
+
+
+def totals(user: User, ctx: StatusContext, period: Period | None = None) -> Counts:
+    row = db.session.execute(
+        select(*_count_columns(ctx)).where(*_base_where(user, ctx, period))
+    ).one()
+    return _counts(row)
+
+
+def breakdown(
+    user: User, ctx: StatusContext, by: str, period: Period | None = None, limit: int | None = None
+) -> list[GroupRow]:
+    """Counts per lead unit, assigning leader, field or directive (one GROUP BY query)."""
+    columns = _count_columns(ctx)
+    if by == "unit":
+        key, label = Task.lead_unit_id, func.coalesce(Unit.short_name, Unit.name)
+        query = select(key, label, *columns).join(Unit, Unit.id == Task.lead_unit_id)
+        group = (key, Unit.short_name, Unit.name)
+        order = (label,)
+    elif by == "leader":
+        key, label = Task.assigned_by_id, User.name
+        query = select(key, label, *columns).outerjoin(User, User.id == Task.assigned_by_id)
+        group, order = (key, User.name), (label,)
+    elif by == "field":
+        key = Task.field
+        query = select(key, key, *columns)
+        group, order = (key,), (key,)
+    elif by == "directive":
+        key, label = Task.directive_id, Directive.symbol
+        query = select(key, label, *columns).join(Directive, Directive.id == Task.directive_id)
+        group = (key, Directive.symbol, Directive.issued_on)
+        # The directives most behind first: most overdue, then most open.
+        order = (columns[5].desc(), (columns[0] - columns[1] - columns[2]).desc(), key)
+    else:
+        raise ValueError(by)
+    query = query.where(*_base_where(user, ctx, period)).group_by(*group).order_by(*order)
+    if limit:
+        query = query.limit(limit)
+    return [GroupRow(r[0], r[1] or "", _counts(r[2:])) for r in db.session.execute(query)]
+
+
+def ranking(user: User, ctx: StatusContext, period: Period | None = None) -> list[GroupRow]:
+    """Units ranked for emulation by on-time completion rate (units with nothing due or
+    done last), then by completed on time, then by fewest overdue."""
+    rows = breakdown(user, ctx, "unit", period)
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.counts.on_time_rate is None,
+            -(r.counts.on_time_rate or 0),
+            -r.counts.done_on_time,
+            r.counts.overdue,
+            r.label,
+        ),
+    )
+
+
+def month_ends(as_of: date, months: int = 12) -> list[date]:
+    """The last day of each of the ``months`` months up to as_of (as_of for the last)."""
+    ends, year, month = [], as_of.year, as_of.month
+    for _ in range(months):
+        last = date(year, month, pycalendar.monthrange(year, month)[1])
+        ends.append(min(last, as_of))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return ends[::-1]
+
+
+def trend(user: User, as_of: date, months: int = 12) -> list[tuple[date, Counts]]:
+    """At each month end: completed on time, late, overdue open (one query a month)."""
+    return [(day, totals(user, status_context(day))) for day in month_ends(as_of, months)]
+
+
+# --- links ---------------------------------------------------------------------------
+
+
+def filter_for(
+    ctx: StatusContext, period: Period | None = None, *, statuses=(), **kw
+) -> TaskFilter:
+    """The TaskFilter whose list produces a number computed here."""
+    return TaskFilter(
+        as_of=ctx.as_of,
+        status=list(statuses),
+        assigned_from=period.start if period else None,
+        assigned_to=period.end if period else None,
+        **kw,
+    )
+
+
+# --- detail rows for the report and its exports ---------------------------------------
+
+
+@dataclass
+class DetailRow:
+    task: Task
+    status: TimeStatus
+    due_on: date | None
+    difficulties: str
+    proposals: str
+
+
+def detail_rows(
+    user: User, ctx: StatusContext, period: Period | None, limit: int | None = None
+) -> list[DetailRow]:
+    """The tasks of the report, ordered by directive and item, with the due date in force
+    and the difficulties / proposals of the last progress report up to the as-of date."""
+    from sqlalchemy.orm import joinedload, selectinload
+
+    flt = filter_for(ctx, period, sort="item")
+    query, _ = filtered_query(user, flt, ctx)
+    query = (
+        query.add_columns(due_on_sql(ctx).label("due_in_force"))
+        .options(
+            joinedload(Task.lead_unit),
+            joinedload(Task.directive),
+            selectinload(Task.coordinating_units),
+        )
+        .order_by(Directive.issued_on, Task.directive_id, Task.item_no)
+        .join(Directive, Directive.id == Task.directive_id)
+    )
+    if limit:
+        query = query.limit(limit)
+    rows = db.session.execute(query).unique().all()
+    latest = _latest_reports([task.id for task, *_ in rows], ctx.as_of)
+    result = []
+    for task, status, due in rows:
+        report = latest.get(task.id)
+        result.append(
+            DetailRow(
+                task,
+                TimeStatus(status),
+                due,
+                (report.difficulties or "") if report else "",
+                (report.proposals or "") if report else "",
+            )
+        )
+    return result
+
+
+def _latest_reports(task_ids: list[int], as_of: date) -> dict[int, ProgressReport]:
+    """The last progress report of each task up to as_of (queries in chunks of 500)."""
+    latest: dict[int, ProgressReport] = {}
+    for i in range(0, len(task_ids), 500):
+        chunk = task_ids[i : i + 500]
+        newest = (
+            select(ProgressReport.task_id, func.max(ProgressReport.id).label("id"))
+            .where(ProgressReport.task_id.in_(chunk), ProgressReport.reported_on <= as_of)
+            .group_by(ProgressReport.task_id)
+            .subquery()
+        )
+        for report in db.session.scalars(
+            select(ProgressReport).join(newest, newest.c.id == ProgressReport.id)
+        ):
+            latest[report.task_id] = report
+    return latest
+
+
+__all__ = [
+    "AGEING_BUCKETS",
+    "COMPLETED",
+    "OPEN",
+    "Counts",
+    "DetailRow",
+    "GroupRow",
+    "Period",
+    "PeriodError",
+    "breakdown",
+    "current_month_period",
+    "detail_rows",
+    "filter_for",
+    "month_ends",
+    "parse_period",
+    "ranking",
+    "totals",
+    "trend",
+]
