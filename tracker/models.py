@@ -369,3 +369,21 @@ class FeedToken(db.Model):
 # DueDateChange class as it is.
 Index("ix_due_date_change_task_id_effective_on", DueDateChange.task_id, DueDateChange.effective_on)
 Index("ix_due_date_change_effective_on", DueDateChange.effective_on)
+# The dashboard's "at risk" list reads tasks in due-date order and stops after a page.
+Index("ix_task_current_due_on", Task.current_due_on)
+# Every column the statistics read (tracker.services.reports), so PostgreSQL and SQLite
+# answer the dashboard's GROUP BY queries from this index alone instead of reading the
+# wide task rows (title, content, search text).
+Index(
+    "ix_task_statistics",
+    Task.assigned_on,
+    Task.lead_unit_id,
+    Task.state,
+    Task.current_due_on,
+    Task.completed_on,
+    Task.assigned_by_id,
+    Task.directive_id,
+    Task.field,
+    Task.original_due_on,
+    Task.id,
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from urllib.parse import quote_plus, urlencode
 
 from flask import (
     Blueprint,
@@ -29,7 +30,6 @@ from ..services import exports, feeds
 from ..services import reports as report_service
 from ..services import tasks as task_service
 from ..services.reports import DONE, IN_TIME, NOT_DONE, PeriodError, filter_for, parse_period
-from ..status import TimeStatus
 
 bp = Blueprint("reports", __name__)
 
@@ -75,8 +75,20 @@ def _period(required: bool):
 
 
 def _linker(ctx, period):
+    """link(statuses, **filter fields) -> the URL of the task list producing a number.
+
+    Pages carry hundreds of numbers: the common part of the URL is built once, and the
+    parameters are those of ``TaskFilter.to_args`` (the test follows every link)."""
+    base = f"{url_for('tasks.index')}?{urlencode(filter_for(ctx, period).to_args(), doseq=True)}"
+
     def link(statuses=(), **kw) -> str:
-        return url_for("tasks.index", **filter_for(ctx, period, statuses=statuses, **kw).to_args())
+        parts = [base]
+        parts += [f"status={status}" for status in statuses]
+        for name, value in kw.items():
+            if value is None or value is False:
+                continue
+            parts.append(f"{name}={'1' if value is True else quote_plus(str(value))}")
+        return "&".join(parts)
 
     return link
 
@@ -93,18 +105,15 @@ def dashboard():
     period = _period(required=False)
     ctx = task_service.status_context(as_of)
     user = current_user
-    counts = report_service.totals(user, ctx, period)
-    at_risk = task_service.list_tasks(
-        user,
-        filter_for(ctx, period, statuses=[TimeStatus.OVERDUE.value, TimeStatus.DUE_SOON.value]),
-        ctx,
-        per_page=15,
-    )
+    by_unit = report_service.by_unit(user, ctx, period)
+    # Every task has one lead unit: the totals are the sum of the per-unit counts.
+    counts = report_service.sum_counts(by_unit)
+    by_leader, by_field = report_service.by_leader_and_field(user, ctx, period)
     groups = {
-        "unit": report_service.breakdown(user, ctx, "unit", period),
-        "leader": report_service.breakdown(user, ctx, "leader", period),
-        "field": report_service.breakdown(user, ctx, "field", period),
-        "directive": report_service.breakdown(user, ctx, "directive", period, limit=20),
+        "unit": by_unit,
+        "leader": by_leader,
+        "field": by_field,
+        "directive": report_service.by_directive(user, ctx, period, limit=20),
     }
     scope_id = policy.dashboard_scope(user)
     scope = db.session.get(Unit, scope_id) if scope_id else None
@@ -113,7 +122,7 @@ def dashboard():
         ctx=ctx,
         period=period,
         counts=counts,
-        at_risk=at_risk,
+        at_risk=report_service.at_risk(user, ctx, period),
         groups=groups,
         scope=scope,
         link=_linker(ctx, period),
@@ -145,12 +154,13 @@ def period_report():
     ctx = task_service.status_context(as_of)
     user = current_user
     limit = 200
+    ranking = report_service.ranking(user, ctx, period)
     return render_template(
         "reports/report.html",
         ctx=ctx,
         period=period,
-        counts=report_service.totals(user, ctx, period),
-        ranking=report_service.ranking(user, ctx, period),
+        counts=report_service.sum_counts(ranking),
+        ranking=ranking,
         rows=report_service.detail_rows(user, ctx, period, limit=limit),
         limit=limit,
         link=_linker(ctx, period),

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from .. import policy
 from ..extensions import db
@@ -136,36 +136,53 @@ class Counts:
         return self.done_on_time / decided if decided else None
 
 
-def _count_columns(ctx: StatusContext):
+def _status_keys(ctx: StatusContext):
+    """Per task: its time status, whether it is already due, and its ageing bucket (the
+    latter meaningful for overdue tasks only). Grouping by these and counting, then
+    adding the groups up, evaluates the status expression once per row."""
     due = due_on_sql(ctx)
     status = time_status_sql(ctx, due=due)
-
-    def n(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    overdue = status == TimeStatus.OVERDUE.value
-    columns = [
-        func.count(Task.id),
-        n(status == TimeStatus.DONE_ON_TIME.value),
-        n(status == TimeStatus.DONE_LATE.value),
-        n(status.in_(IN_TIME)),
-        n(status == TimeStatus.DUE_SOON.value),
-        n(overdue),
-        n(status == TimeStatus.NO_DEADLINE.value),
-        n(due <= ctx.as_of),
-        n(and_(due <= ctx.as_of, status.in_(DONE))),
+    already = case((due <= ctx.as_of, 1), else_=0)
+    whens = [
+        (due >= ctx.as_of - timedelta(days=high), i)
+        for i, (_, high) in enumerate(AGEING_BUCKETS)
+        if high is not None
     ]
-    for low, high in AGEING_BUCKETS:
-        condition = and_(overdue, due <= ctx.as_of - timedelta(days=low))
-        if high is not None:
-            condition = and_(condition, due >= ctx.as_of - timedelta(days=high))
-        columns.append(n(condition))
-    return columns
+    bucket = case(*whens, else_=len(AGEING_BUCKETS) - 1)
+    return [status, already, bucket]
 
 
-def _counts(values) -> Counts:
-    values = [int(v or 0) for v in values]
-    return Counts(*values[:9], ageing=values[9:])
+def _add(counts: Counts, status: str, already: int, bucket: int, n: int) -> None:
+    counts.total += n
+    if status == TimeStatus.DONE_ON_TIME:
+        counts.done_on_time += n
+    elif status == TimeStatus.DONE_LATE:
+        counts.done_late += n
+    elif status in (TimeStatus.IN_TIME, TimeStatus.DUE_SOON):
+        counts.in_time += n
+        if status == TimeStatus.DUE_SOON:
+            counts.due_soon += n
+    elif status == TimeStatus.OVERDUE:
+        counts.overdue += n
+        counts.ageing[bucket] += n
+    elif status == TimeStatus.NO_DEADLINE:
+        counts.no_deadline += n
+    if already:
+        counts.already_due += n
+        if status in DONE:
+            counts.done_already_due += n
+
+
+def _pivot(rows, width: int) -> dict[tuple, Counts]:
+    """Rows (key..., status, already, bucket, n) -> Counts per key, in row order."""
+    result: dict[tuple, Counts] = {}
+    for row in rows:
+        key = tuple(row[:width])
+        counts = result.get(key)
+        if counts is None:
+            counts = result[key] = Counts()
+        _add(counts, *row[width:])
+    return result
 
 
 def _base_where(user: User, ctx: StatusContext, period: Period | None):
@@ -180,6 +197,15 @@ def _base_where(user: User, ctx: StatusContext, period: Period | None):
     return clauses
 
 
+def _grouped(user, ctx, period, keys: list, *, where=(), joins=()):
+    status_keys = _status_keys(ctx)
+    query = select(*keys, *status_keys, func.count())
+    for target, on in joins:
+        query = query.outerjoin(target, on)
+    query = query.where(*_base_where(user, ctx, period), *where).group_by(*keys, *status_keys)
+    return _pivot(db.session.execute(query), len(keys))
+
+
 @dataclass
 class GroupRow:
     key: int | str | None
@@ -188,48 +214,102 @@ class GroupRow:
 
 
 def totals(user: User, ctx: StatusContext, period: Period | None = None) -> Counts:
-    row = db.session.execute(
-        select(*_count_columns(ctx)).where(*_base_where(user, ctx, period))
-    ).one()
-    return _counts(row)
+    return _grouped(user, ctx, period, []).get((), Counts())
+
+
+def sum_counts(rows: list[GroupRow]) -> Counts:
+    """The totals of a breakdown that covers every row once (by lead unit)."""
+    total = Counts()
+    for row in rows:
+        c = row.counts
+        for name in (
+            "total", "done_on_time", "done_late", "in_time", "due_soon", "overdue",
+            "no_deadline", "already_due", "done_already_due",
+        ):  # fmt: skip
+            setattr(total, name, getattr(total, name) + getattr(c, name))
+        total.ageing = [a + b for a, b in zip(total.ageing, c.ageing, strict=True)]
+    return total
+
+
+def _rows(pivot: dict[tuple, Counts], labels: dict) -> list[GroupRow]:
+    rows = [GroupRow(key[0], labels.get(key[0]) or "", counts) for key, counts in pivot.items()]
+    return sorted(rows, key=lambda r: (r.label == "", r.label.casefold()))
+
+
+def by_unit(user: User, ctx: StatusContext, period: Period | None = None) -> list[GroupRow]:
+    pivot = _grouped(user, ctx, period, [Task.lead_unit_id])
+    ids = [key[0] for key in pivot]
+    labels = dict(
+        db.session.execute(
+            select(Unit.id, func.coalesce(Unit.short_name, Unit.name)).where(Unit.id.in_(ids))
+        ).all()
+    ) if ids else {}  # fmt: skip
+    return _rows(pivot, labels)
+
+
+def by_leader_and_field(
+    user: User, ctx: StatusContext, period: Period | None = None
+) -> tuple[list[GroupRow], list[GroupRow]]:
+    """Counts per assigning leader and per field, from one GROUP BY over both."""
+    pivot = _grouped(user, ctx, period, [Task.assigned_by_id, Task.field])
+    leaders: dict[tuple, Counts] = {}
+    fields_: dict[tuple, Counts] = {}
+    for (leader_id, field_name), counts in pivot.items():
+        for target, key in ((leaders, (leader_id,)), (fields_, (field_name,))):
+            target[key] = sum_counts([GroupRow(None, "", target.get(key, Counts())),
+                                      GroupRow(None, "", counts)])  # fmt: skip
+    ids = [key[0] for key in leaders if key[0] is not None]
+    leader_names = dict(
+        db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()
+    ) if ids else {}  # fmt: skip
+    return _rows(leaders, leader_names), _rows(fields_, {k[0]: k[0] for k in fields_})
+
+
+def by_directive(
+    user: User, ctx: StatusContext, period: Period | None = None, limit: int = 20
+) -> list[GroupRow]:
+    """The ``limit`` directives most behind (most overdue tasks, then most open)."""
+    status = time_status_sql(ctx)
+    overdue = func.sum(case((status == TimeStatus.OVERDUE.value, 1), else_=0))
+    open_ = func.sum(case((status.in_(NOT_DONE), 1), else_=0))
+    top = db.session.execute(
+        select(Task.directive_id, overdue, open_)
+        .where(*_base_where(user, ctx, period))
+        .group_by(Task.directive_id)
+        .order_by(overdue.desc(), open_.desc(), Task.directive_id)
+        .limit(limit)
+    ).all()
+    ids = [row[0] for row in top]
+    if not ids:
+        return []
+    pivot = _grouped(user, ctx, period, [Task.directive_id], where=[Task.directive_id.in_(ids)])
+    labels = dict(
+        db.session.execute(
+            select(Directive.id, Directive.symbol).where(Directive.id.in_(ids))
+        ).all()
+    )
+    return [GroupRow(i, labels.get(i, ""), pivot.get((i,), Counts())) for i in ids]
 
 
 def breakdown(
     user: User, ctx: StatusContext, by: str, period: Period | None = None, limit: int | None = None
 ) -> list[GroupRow]:
-    """Counts per lead unit, assigning leader, field or directive (one GROUP BY query)."""
-    columns = _count_columns(ctx)
+    """Counts per lead unit, assigning leader, field or directive."""
     if by == "unit":
-        key, label = Task.lead_unit_id, func.coalesce(Unit.short_name, Unit.name)
-        query = select(key, label, *columns).join(Unit, Unit.id == Task.lead_unit_id)
-        group = (key, Unit.short_name, Unit.name)
-        order = (label,)
-    elif by == "leader":
-        key, label = Task.assigned_by_id, User.name
-        query = select(key, label, *columns).outerjoin(User, User.id == Task.assigned_by_id)
-        group, order = (key, User.name), (label,)
-    elif by == "field":
-        key = Task.field
-        query = select(key, key, *columns)
-        group, order = (key,), (key,)
-    elif by == "directive":
-        key, label = Task.directive_id, Directive.symbol
-        query = select(key, label, *columns).join(Directive, Directive.id == Task.directive_id)
-        group = (key, Directive.symbol, Directive.issued_on)
-        # The directives most behind first: most overdue, then most open.
-        order = (columns[5].desc(), (columns[0] - columns[1] - columns[2]).desc(), key)
-    else:
-        raise ValueError(by)
-    query = query.where(*_base_where(user, ctx, period)).group_by(*group).order_by(*order)
-    if limit:
-        query = query.limit(limit)
-    return [GroupRow(r[0], r[1] or "", _counts(r[2:])) for r in db.session.execute(query)]
+        return by_unit(user, ctx, period)
+    if by == "leader":
+        return by_leader_and_field(user, ctx, period)[0]
+    if by == "field":
+        return by_leader_and_field(user, ctx, period)[1]
+    if by == "directive":
+        return by_directive(user, ctx, period, limit or 20)
+    raise ValueError(by)
 
 
 def ranking(user: User, ctx: StatusContext, period: Period | None = None) -> list[GroupRow]:
     """Units ranked for emulation by on-time completion rate (units with nothing due or
     done last), then by completed on time, then by fewest overdue."""
-    rows = breakdown(user, ctx, "unit", period)
+    rows = by_unit(user, ctx, period)
     return sorted(
         rows,
         key=lambda r: (
@@ -240,6 +320,21 @@ def ranking(user: User, ctx: StatusContext, period: Period | None = None) -> lis
             r.label,
         ),
     )
+
+
+def at_risk(user: User, ctx: StatusContext, period: Period | None = None, limit: int = 15):
+    """Overdue tasks, then those due soon (both ordered by due date): [(task, status)]."""
+    from sqlalchemy.orm import joinedload
+
+    flt = filter_for(ctx, period, statuses=[TimeStatus.OVERDUE.value, TimeStatus.DUE_SOON.value])
+    query, _ = filtered_query(user, flt, ctx)
+    due = due_on_sql(ctx)
+    query = (
+        query.options(joinedload(Task.lead_unit), joinedload(Task.directive))
+        .order_by(due, Task.id)
+        .limit(limit)
+    )
+    return [(task, TimeStatus(status)) for task, status in db.session.execute(query)]
 
 
 def month_ends(as_of: date, months: int = 12) -> list[date]:
@@ -301,8 +396,7 @@ def detail_rows(
             joinedload(Task.directive),
             selectinload(Task.coordinating_units),
         )
-        .order_by(Directive.issued_on, Task.directive_id, Task.item_no)
-        .join(Directive, Directive.id == Task.directive_id)
+        .order_by(Task.assigned_on, Task.directive_id, Task.item_no)
     )
     if limit:
         query = query.limit(limit)
