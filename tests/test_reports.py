@@ -404,3 +404,34 @@ def test_leader_follows_a_number_in_the_browser(page, data, users):
     assert "4 nhiệm vụ, tính đến ngày 01/07/2021" in page.content()
     assert page.locator("span.badge.status-overdue").count() == 4
     screenshot(page, "reports-dashboard-overdue-list")
+
+
+def test_due_date_in_force_join_subquery_and_python_rule_agree(app, data):
+    from sqlalchemy import select
+
+    from tracker.services.tasks import status_context
+    from tracker.status import due_in_force, due_on_as_of, time_status, time_status_sql
+
+    t, *_ = data
+    for day in (date(2021, 4, 24), date(2021, 4, 25), PAST, AS_OF, date(2021, 7, 10)):
+        ctx = status_context(day)
+        joined = due_in_force(ctx)
+        query = joined.join(
+            select(Task, joined.expr, due_on_as_of(day), time_status_sql(ctx, due=joined.expr))
+        )
+        for task, due, due_subquery, status in db.session.execute(query):
+            assert due == due_subquery, (task.id, day)
+            assert time_status(task, ctx, due=due).value == status, (task.id, day)
+    extended, late = t["extended_after_as_of"], t["late_after_extension"]
+    dues = {
+        day: dict(
+            db.session.execute(
+                select(Task.id, due_on_as_of(day)).where(Task.id.in_([extended.id, late.id]))
+            ).all()
+        )
+        for day in (date(2021, 4, 24), date(2021, 4, 25), date(2021, 7, 10))
+    }
+    assert dues[date(2021, 4, 24)][late.id] == date(2021, 5, 1)  # before the extension
+    assert dues[date(2021, 4, 25)][late.id] == date(2021, 5, 31)  # the day it took effect
+    assert dues[date(2021, 4, 25)][extended.id] == date(2021, 6, 15)
+    assert dues[date(2021, 7, 10)][extended.id] == date(2021, 8, 31)

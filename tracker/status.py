@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import and_, case, func, literal, select
 
@@ -140,6 +141,44 @@ def due_on_sql(ctx: StatusContext, task=Task):
     if not ctx.history_after:
         return task.current_due_on
     return due_on_as_of(ctx.as_of, task)
+
+
+@dataclass(frozen=True)
+class DueInForce:
+    """The due date in force on an as-of date for a query over Task: ``expr`` to use in
+    SELECT / WHERE / GROUP BY, and ``join(query)`` to add what it reads (nothing when no
+    due date moved after the as-of date; else a LEFT JOIN to the latest DueDateChange up
+    to that day, computed once per task rather than once per use as a subquery is)."""
+
+    expr: Any
+    table: Any = None
+    on: Any = None
+
+    def join(self, query):
+        return query if self.table is None else query.outerjoin(self.table, self.on)
+
+
+def due_in_force(ctx: StatusContext, task=Task) -> DueInForce:
+    """Same rule as ``due_on_as_of`` (latest change effective on or before the as-of date,
+    else the original due date), as a join: for aggregates over many tasks."""
+    if not ctx.history_after:
+        return DueInForce(task.current_due_on)
+    ranked = (
+        select(
+            DueDateChange.task_id.label("task_id"),
+            DueDateChange.new_due_on.label("due_on"),
+            func.row_number()
+            .over(
+                partition_by=DueDateChange.task_id,
+                order_by=(DueDateChange.effective_on.desc(), DueDateChange.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(DueDateChange.effective_on <= literal(ctx.as_of))
+        .subquery("due_in_force")
+    )
+    expr = case((ranked.c.task_id.is_not(None), ranked.c.due_on), else_=task.original_due_on)
+    return DueInForce(expr, ranked, and_(ranked.c.task_id == task.id, ranked.c.rank == 1))
 
 
 def history_after(as_of: date, session) -> bool:

@@ -17,8 +17,8 @@ from sqlalchemy import case, func, select
 from .. import policy
 from ..extensions import db
 from ..models import Directive, ProgressReport, Task, TaskState, Unit, User
-from ..status import COMPLETED, OPEN, StatusContext, TimeStatus, due_on_sql, time_status_sql
-from .tasks import TaskFilter, filtered_query, status_context
+from ..status import COMPLETED, OPEN, StatusContext, TimeStatus, due_in_force, time_status_sql
+from .tasks import TaskFilter, filtered_query_with_due, status_context
 
 AGEING_BUCKETS = ((1, 30), (31, 60), (61, 120), (121, None))  # days overdue
 DONE = [TimeStatus.DONE_ON_TIME.value, TimeStatus.DONE_LATE.value]
@@ -136,11 +136,10 @@ class Counts:
         return self.done_on_time / decided if decided else None
 
 
-def _status_keys(ctx: StatusContext):
+def _status_keys(ctx: StatusContext, due):
     """Per task: its time status, whether it is already due, and its ageing bucket (the
     latter meaningful for overdue tasks only). Grouping by these and counting, then
     adding the groups up, evaluates the status expression once per row."""
-    due = due_on_sql(ctx)
     status = time_status_sql(ctx, due=due)
     already = case((due <= ctx.as_of, 1), else_=0)
     whens = [
@@ -198,8 +197,9 @@ def _base_where(user: User, ctx: StatusContext, period: Period | None):
 
 
 def _grouped(user, ctx, period, keys: list, *, where=(), joins=()):
-    status_keys = _status_keys(ctx)
-    query = select(*keys, *status_keys, func.count())
+    due = due_in_force(ctx)
+    status_keys = _status_keys(ctx, due.expr)
+    query = due.join(select(*keys, *status_keys, func.count()).select_from(Task))
     for target, on in joins:
         query = query.outerjoin(target, on)
     query = query.where(*_base_where(user, ctx, period), *where).group_by(*keys, *status_keys)
@@ -269,11 +269,12 @@ def by_directive(
     user: User, ctx: StatusContext, period: Period | None = None, limit: int = 20
 ) -> list[GroupRow]:
     """The ``limit`` directives most behind (most overdue tasks, then most open)."""
-    status = time_status_sql(ctx)
+    due = due_in_force(ctx)
+    status = time_status_sql(ctx, due=due.expr)
     overdue = func.sum(case((status == TimeStatus.OVERDUE.value, 1), else_=0))
     open_ = func.sum(case((status.in_(NOT_DONE), 1), else_=0))
     top = db.session.execute(
-        select(Task.directive_id, overdue, open_)
+        due.join(select(Task.directive_id, overdue, open_).select_from(Task))
         .where(*_base_where(user, ctx, period))
         .group_by(Task.directive_id)
         .order_by(overdue.desc(), open_.desc(), Task.directive_id)
@@ -327,8 +328,7 @@ def at_risk(user: User, ctx: StatusContext, period: Period | None = None, limit:
     from sqlalchemy.orm import joinedload
 
     flt = filter_for(ctx, period, statuses=[TimeStatus.OVERDUE.value, TimeStatus.DUE_SOON.value])
-    query, _ = filtered_query(user, flt, ctx)
-    due = due_on_sql(ctx)
+    query, _, due = filtered_query_with_due(user, flt, ctx)
     query = (
         query.options(joinedload(Task.lead_unit), joinedload(Task.directive))
         .order_by(due, Task.id)
@@ -388,9 +388,9 @@ def detail_rows(
     from sqlalchemy.orm import joinedload, selectinload
 
     flt = filter_for(ctx, period, sort="item")
-    query, _ = filtered_query(user, flt, ctx)
+    query, _, due = filtered_query_with_due(user, flt, ctx)
     query = (
-        query.add_columns(due_on_sql(ctx).label("due_in_force"))
+        query.add_columns(due.label("due_in_force"))
         .options(
             joinedload(Task.lead_unit),
             joinedload(Task.directive),

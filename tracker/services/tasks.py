@@ -12,7 +12,7 @@ from .. import policy
 from ..calendar import load_calendar
 from ..extensions import db
 from ..models import Task, TaskState, User, task_coordinating_unit
-from ..status import StatusContext, TimeStatus, due_on_sql, history_after, time_status_sql
+from ..status import StatusContext, TimeStatus, due_in_force, history_after, time_status_sql
 from ..text import fold
 
 
@@ -131,9 +131,17 @@ class TaskPage:
 
 def filtered_query(user: User, flt: TaskFilter, ctx: StatusContext):
     """SELECT Task, time_status for the tasks ``user`` may see that match ``flt``."""
-    due = due_on_sql(ctx)
+    query, status_expr, _ = filtered_query_with_due(user, flt, ctx)
+    return query, status_expr
+
+
+def filtered_query_with_due(user: User, flt: TaskFilter, ctx: StatusContext):
+    """As ``filtered_query``, and also the expression of the due date in force on
+    ``ctx.as_of`` (statuses as of a past date use the due date in force then)."""
+    due_in_force_ = due_in_force(ctx)
+    due = due_in_force_.expr
     status_expr = time_status_sql(ctx, due=due)
-    query = select(Task, status_expr.label("time_status")).where(
+    query = due_in_force_.join(select(Task, status_expr.label("time_status"))).where(
         policy.visible_tasks_clause(user),
         # A task assigned after as_of did not exist yet on that day.
         Task.assigned_on <= ctx.as_of,
@@ -184,7 +192,7 @@ def filtered_query(user: User, flt: TaskFilter, ctx: StatusContext):
             query = query.where(due >= ctx.as_of - timedelta(days=flt.age_max))
     if flt.q:
         query = query.where(Task.search_text.contains(fold(flt.q), autoescape=True))
-    return query, status_expr
+    return query, status_expr, due
 
 
 def count_tasks(user: User, flt: TaskFilter, ctx: StatusContext) -> int:
@@ -232,6 +240,7 @@ __all__ = [
     "TaskPage",
     "count_tasks",
     "filtered_query",
+    "filtered_query_with_due",
     "list_tasks",
     "overdue_days",
     "status_context",
