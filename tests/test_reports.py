@@ -149,6 +149,9 @@ def test_dashboard_numbers_as_of_today_and_a_past_date(client, login_as, data):
         assert {k: found[k] for k in expected} == expected, as_of
     html = client.get(f"/dashboard?as_of={AS_OF.isoformat()}").get_data(as_text=True)
     assert "22.2%" in html and "33.3%" in html  # 2 / 9 and 2 / 6
+    # At risk: the due date in force on AS_OF (15/06), not the later extension (31/08).
+    at_risk = html.split('id="at-risk"')[1].split("</section>")[0]
+    assert "15/06/2021" in at_risk and "31/08/2021" not in at_risk
     # Per lead unit: STTTT 5 tasks, Lý Sơn 4 (3 overdue).
     unit_table = html.split('id="by-unit"')[1].split("</section>")[0]
     assert re.search(r"Lý Sơn</td>\s*<td[^>]*><a class=\"num\"[^>]*>4</a>", unit_table)

@@ -324,17 +324,19 @@ def ranking(user: User, ctx: StatusContext, period: Period | None = None) -> lis
 
 
 def at_risk(user: User, ctx: StatusContext, period: Period | None = None, limit: int = 15):
-    """Overdue tasks, then those due soon (both ordered by due date): [(task, status)]."""
+    """Overdue tasks, then those due soon (both ordered by due date):
+    [(task, status, due date in force)]."""
     from sqlalchemy.orm import joinedload
 
     flt = filter_for(ctx, period, statuses=[TimeStatus.OVERDUE.value, TimeStatus.DUE_SOON.value])
     query, _, due = filtered_query_with_due(user, flt, ctx)
     query = (
-        query.options(joinedload(Task.lead_unit), joinedload(Task.directive))
+        query.add_columns(due.label("due_in_force"))
+        .options(joinedload(Task.lead_unit), joinedload(Task.directive))
         .order_by(due, Task.id)
         .limit(limit)
     )
-    return [(task, TimeStatus(status)) for task, status in db.session.execute(query)]
+    return [(task, TimeStatus(status), day) for task, status, day in db.session.execute(query)]
 
 
 def month_ends(as_of: date, months: int = 12) -> list[date]:
