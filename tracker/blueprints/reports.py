@@ -105,10 +105,9 @@ def dashboard():
     period = _period(required=False)
     ctx = task_service.status_context(as_of)
     user = current_user
-    by_unit = report_service.by_unit(user, ctx, period)
+    by_unit, by_leader, by_field = report_service.by_unit_leader_and_field(user, ctx, period)
     # Every task has one lead unit: the totals are the sum of the per-unit counts.
     counts = report_service.sum_counts(by_unit)
-    by_leader, by_field = report_service.by_leader_and_field(user, ctx, period)
     groups = {
         "unit": by_unit,
         "leader": by_leader,

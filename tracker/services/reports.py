@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, tuple_
 
 from .. import policy
 from ..extensions import db
@@ -237,7 +237,10 @@ def _rows(pivot: dict[tuple, Counts], labels: dict) -> list[GroupRow]:
 
 
 def by_unit(user: User, ctx: StatusContext, period: Period | None = None) -> list[GroupRow]:
-    pivot = _grouped(user, ctx, period, [Task.lead_unit_id])
+    return _unit_rows(_grouped(user, ctx, period, [Task.lead_unit_id]))
+
+
+def _unit_rows(pivot: dict[tuple, Counts]) -> list[GroupRow]:
     ids = [key[0] for key in pivot]
     labels = dict(
         db.session.execute(
@@ -251,7 +254,10 @@ def by_leader_and_field(
     user: User, ctx: StatusContext, period: Period | None = None
 ) -> tuple[list[GroupRow], list[GroupRow]]:
     """Counts per assigning leader and per field, from one GROUP BY over both."""
-    pivot = _grouped(user, ctx, period, [Task.assigned_by_id, Task.field])
+    return _leader_field_rows(_grouped(user, ctx, period, [Task.assigned_by_id, Task.field]))
+
+
+def _leader_field_rows(pivot: dict[tuple, Counts]) -> tuple[list[GroupRow], list[GroupRow]]:
     leaders: dict[tuple, Counts] = {}
     fields_: dict[tuple, Counts] = {}
     for (leader_id, field_name), counts in pivot.items():
@@ -263,6 +269,39 @@ def by_leader_and_field(
         db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()
     ) if ids else {}  # fmt: skip
     return _rows(leaders, leader_names), _rows(fields_, {k[0]: k[0] for k in fields_})
+
+
+def by_unit_leader_and_field(
+    user: User, ctx: StatusContext, period: Period | None = None
+) -> tuple[list[GroupRow], list[GroupRow], list[GroupRow]]:
+    """Counts per lead unit, per assigning leader and per field. PostgreSQL reads the
+    tasks once (GROUPING SETS); SQLite, which has none, runs the two GROUP BY queries."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return (by_unit(user, ctx, period), *by_leader_and_field(user, ctx, period))
+    due = due_in_force(ctx)
+    status_keys = _status_keys(ctx, due.expr)
+    keys = [Task.lead_unit_id, Task.assigned_by_id, Task.field]
+    query = (
+        due.join(
+            select(func.grouping(Task.lead_unit_id), *keys, *status_keys, func.count()).select_from(
+                Task
+            )
+        )
+        .where(*_base_where(user, ctx, period))
+        .group_by(
+            func.grouping_sets(
+                tuple_(Task.lead_unit_id, *status_keys),
+                tuple_(Task.assigned_by_id, Task.field, *status_keys),
+            )
+        )
+    )
+    unit_rows, leader_field_rows = [], []
+    for row in db.session.execute(query):
+        if row[0] == 0:  # grouped by lead unit
+            unit_rows.append((row[1], *row[4:]))
+        else:
+            leader_field_rows.append((row[2], row[3], *row[4:]))
+    return (_unit_rows(_pivot(unit_rows, 1)), *_leader_field_rows(_pivot(leader_field_rows, 2)))
 
 
 def by_directive(
