@@ -10,6 +10,8 @@ pytestmark = pytest.mark.browser
 def test_sign_in_and_see_the_seeded_task_list(page, runner, users):
     assert runner.invoke(args=["seed"]).exit_code == 0
     sign_in(page, users["leader"].email)
+    assert page.url.endswith("/dashboard"), "leaders land on the dashboard"
+    page.goto("/tasks")
     assert page.locator("h1").inner_text() == "Nhiệm vụ"
     assert page.locator("table.tasks tbody tr").count() >= 10
     # The 2021 tasks are long overdue today; the standing ones have no deadline.

@@ -155,7 +155,44 @@ def format_logins(logins: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-COMMANDS = [init_db_command, seed_command, create_user_command, demo_command]
+@click.command("report")
+@click.option(
+    "--period", "period_text", required=True, help="2021-03, 2021-Q1, 2021-H1, 2021 or FROM..TO"
+)
+@click.option("--as-of", "as_of_text", help="YYYY-MM-DD (default: the period's end or today)")
+@click.option(
+    "--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True
+)
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def report_command(period_text: str, as_of_text: str | None, fmt: str, output: Path):
+    """Write the period report (Excel "PHỤ LỤC" layout or CSV) to OUTPUT, as the Office sees it."""
+    from datetime import date
+
+    from .calendar import local_today
+    from .models import Role, User
+    from .services import exports
+    from .services.reports import PeriodError, parse_period
+    from .services.tasks import status_context
+
+    try:
+        period = parse_period(period_text)
+    except PeriodError as exc:
+        fail(f"error: {exc}")
+    try:
+        as_of = date.fromisoformat(as_of_text) if as_of_text else min(period.end, local_today())
+    except ValueError:
+        fail(f"error: invalid --as-of {as_of_text!r}: expected YYYY-MM-DD")
+    # The whole province, as the Office sees it.
+    reader = User(role=Role.OFFICE.value, name="tracker report", email="cli@localhost")
+    ctx = status_context(as_of)
+    build = exports.build_xlsx if fmt == "xlsx" else exports.build_csv
+    data = build(reader, ctx, period)
+    output.write_bytes(data)
+    click.echo(f"Wrote {output} ({period.label}, as of {as_of:%d/%m/%Y}).")
+
+
+COMMANDS = [init_db_command, seed_command, create_user_command, demo_command, report_command]
 
 
 def register_commands(app: Flask) -> None:

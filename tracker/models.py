@@ -375,3 +375,52 @@ class LoginThrottle(db.Model):
     window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+# --- reports: iCal feeds ---
+
+
+class FeedToken(db.Model):
+    """A secret calendar-feed URL for a user or a unit. Only the SHA-256 of the token is
+    stored; revoking (revoked_at) stops the feed."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
+
+    __table_args__ = (
+        CheckConstraint("(user_id IS NULL) <> (unit_id IS NULL)", name="one_owner"),
+        Index("ix_feed_token_user_id", "user_id"),
+        Index("ix_feed_token_unit_id", "unit_id"),
+    )
+
+
+# Statistics as of a past date look up the due date in force (tracker.status.due_on_as_of)
+# and the latest change (history_after): indexes for both, declared here to leave the
+# DueDateChange class as it is.
+Index("ix_due_date_change_task_id_effective_on", DueDateChange.task_id, DueDateChange.effective_on)
+Index("ix_due_date_change_effective_on", DueDateChange.effective_on)
+# The dashboard's "at risk" list reads tasks in due-date order and stops after a page.
+Index("ix_task_current_due_on", Task.current_due_on)
+# Every column the statistics read (tracker.services.reports), so PostgreSQL and SQLite
+# answer the dashboard's GROUP BY queries from this index alone instead of reading the
+# wide task rows (title, content, search text).
+Index(
+    "ix_task_statistics",
+    Task.assigned_on,
+    Task.lead_unit_id,
+    Task.state,
+    Task.current_due_on,
+    Task.completed_on,
+    Task.assigned_by_id,
+    Task.directive_id,
+    Task.field,
+    Task.original_due_on,
+    Task.id,
+)

@@ -50,3 +50,25 @@ def can_manage_users(user) -> bool:
 
 def can_change_own_password(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.password_hash is not None
+
+# --- reports: dashboard, period report, calendar feeds ---
+
+DASHBOARD_ROLES = SEES_ALL | {Role.UNIT_HEAD}
+
+
+def can_view_dashboard(user: User) -> bool:
+    """Leaders, the Office, admins and viewers see everything; unit heads their unit."""
+    return user.role in DASHBOARD_ROLES and (user.role != Role.UNIT_HEAD or user.unit_id)
+
+
+def dashboard_scope(user: User) -> int | None:
+    """The unit a dashboard is limited to (None: the whole province). The numbers
+    themselves always go through ``visible_tasks_clause``."""
+    return user.unit_id if user.role == Role.UNIT_HEAD else None
+
+
+def can_manage_unit_feed(user: User, unit_id: int) -> bool:
+    """Who may create or revoke a unit's calendar feed."""
+    if user.role in {Role.ADMIN, Role.OFFICE}:
+        return True
+    return user.role == Role.UNIT_HEAD and user.unit_id == unit_id

@@ -52,7 +52,7 @@ def _local_only(target: str | None) -> str | None:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("tasks.index"))
+        return redirect(url_for("tasks.home"))
     form = LoginForm()
     if form.validate_on_submit():
         now = security.now()
@@ -83,7 +83,7 @@ def login():
                 session["lang"] = lang
             session[security.SESSION_TOKEN_KEY] = token
             login_user(result.user, remember=False)
-            return redirect(_local_only(request.args.get("next")) or url_for("tasks.index"))
+            return redirect(_local_only(request.args.get("next")) or url_for("tasks.home"))
     return render_template("auth/login.html", form=form)
 
 

@@ -14,7 +14,10 @@ bp = Blueprint("tasks", __name__)
 @bp.route("/")
 @login_required
 def home():
-    return redirect(url_for("tasks.index"))
+    """Leaders, the Office and unit heads land on the dashboard; others on their tasks."""
+    from .reports import home_endpoint_for
+
+    return redirect(url_for(home_endpoint_for(current_user)))
 
 
 @bp.route("/tasks")

@@ -12,14 +12,19 @@ from .. import policy
 from ..calendar import load_calendar
 from ..extensions import db
 from ..models import Task, TaskState, User, task_coordinating_unit
-from ..status import StatusContext, TimeStatus, time_status_sql
+from ..status import StatusContext, TimeStatus, due_in_force, history_after, time_status_sql
 from ..text import fold
 
 
 def status_context(as_of: date) -> StatusContext:
     from flask import current_app
 
-    return StatusContext.build(as_of, load_calendar(), current_app.config["DUE_SOON_WORKING_DAYS"])
+    return StatusContext.build(
+        as_of,
+        load_calendar(),
+        current_app.config["DUE_SOON_WORKING_DAYS"],
+        history_after=history_after(as_of, db.session),
+    )
 
 
 # Overdue first, then due soon, then the rest; done and no-deadline last.
@@ -59,6 +64,8 @@ class TaskFilter:
     age_max: int | None = None  # overdue for at most this many days
     q: str | None = None  # accent-insensitive text search
     withdrawn: bool = False  # include withdrawn tasks (they leave every statistic)
+    assigned_from: date | None = None  # assigned on or after (a report period)
+    assigned_to: date | None = None  # assigned on or before
     sort: str = "urgency"
 
     @classmethod
@@ -124,8 +131,21 @@ class TaskPage:
 
 def filtered_query(user: User, flt: TaskFilter, ctx: StatusContext):
     """SELECT Task, time_status for the tasks ``user`` may see that match ``flt``."""
-    status_expr = time_status_sql(ctx)
-    query = select(Task, status_expr.label("time_status")).where(policy.visible_tasks_clause(user))
+    query, status_expr, _ = filtered_query_with_due(user, flt, ctx)
+    return query, status_expr
+
+
+def filtered_query_with_due(user: User, flt: TaskFilter, ctx: StatusContext):
+    """As ``filtered_query``, and also the expression of the due date in force on
+    ``ctx.as_of`` (statuses as of a past date use the due date in force then)."""
+    due_in_force_ = due_in_force(ctx)
+    due = due_in_force_.expr
+    status_expr = time_status_sql(ctx, due=due)
+    query = due_in_force_.join(select(Task, status_expr.label("time_status"))).where(
+        policy.visible_tasks_clause(user),
+        # A task assigned after as_of did not exist yet on that day.
+        Task.assigned_on <= ctx.as_of,
+    )
     if not flt.withdrawn and TaskState.WITHDRAWN.value not in flt.state:
         query = query.where(Task.state != TaskState.WITHDRAWN.value)
     if flt.status:
@@ -148,12 +168,16 @@ def filtered_query(user: User, flt: TaskFilter, ctx: StatusContext):
         query = query.where(Task.field == flt.field)
     if flt.directive is not None:
         query = query.where(Task.directive_id == flt.directive)
+    if flt.assigned_from:
+        query = query.where(Task.assigned_on >= flt.assigned_from)
+    if flt.assigned_to:
+        query = query.where(Task.assigned_on <= flt.assigned_to)
     if flt.due_from:
-        query = query.where(Task.current_due_on >= flt.due_from)
+        query = query.where(due >= flt.due_from)
     if flt.due_to:
-        query = query.where(Task.current_due_on <= flt.due_to)
+        query = query.where(due <= flt.due_to)
     if flt.already_due:
-        query = query.where(Task.current_due_on <= ctx.as_of)
+        query = query.where(due <= ctx.as_of)
     if flt.priority:
         query = query.where(Task.is_priority.is_(True))
     if flt.urgent:
@@ -163,12 +187,12 @@ def filtered_query(user: User, flt: TaskFilter, ctx: StatusContext):
         # index-friendly comparison of dates on both databases.
         query = query.where(status_expr == TimeStatus.OVERDUE.value)
         if flt.age_min is not None:
-            query = query.where(Task.current_due_on <= ctx.as_of - timedelta(days=flt.age_min))
+            query = query.where(due <= ctx.as_of - timedelta(days=flt.age_min))
         if flt.age_max is not None:
-            query = query.where(Task.current_due_on >= ctx.as_of - timedelta(days=flt.age_max))
+            query = query.where(due >= ctx.as_of - timedelta(days=flt.age_max))
     if flt.q:
         query = query.where(Task.search_text.contains(fold(flt.q), autoescape=True))
-    return query, status_expr
+    return query, status_expr, due
 
 
 def count_tasks(user: User, flt: TaskFilter, ctx: StatusContext) -> int:
@@ -216,6 +240,7 @@ __all__ = [
     "TaskPage",
     "count_tasks",
     "filtered_query",
+    "filtered_query_with_due",
     "list_tasks",
     "overdue_days",
     "status_context",

@@ -1,0 +1,233 @@
+"""Progress pages for leaders: dashboard, charts, period report, exports, calendar feeds."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from urllib.parse import quote_plus, urlencode
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import charts, policy
+from ..calendar import local_today
+from ..database import utcnow
+from ..extensions import db
+from ..models import Unit
+from ..services import exports, feeds
+from ..services import reports as report_service
+from ..services import tasks as task_service
+from ..services.reports import DONE, IN_TIME, NOT_DONE, PeriodError, filter_for, parse_period
+
+bp = Blueprint("reports", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def home_endpoint_for(user) -> str:
+    """Where a user lands after sign-in: the dashboard for those who may see it."""
+    return "reports.dashboard" if policy.can_view_dashboard(user) else "tasks.index"
+
+
+@bp.route("/healthz")
+def healthz():
+    return Response("ok", mimetype="text/plain")
+
+
+def _require_dashboard() -> None:
+    if not policy.can_view_dashboard(current_user):
+        abort(403)
+
+
+def _as_of(default: date) -> date:
+    raw = request.args.get("as_of")
+    try:
+        return date.fromisoformat(raw) if raw else default
+    except ValueError:
+        return default
+
+
+def _period(required: bool):
+    """The period of the request (?period=2021-03 or ?from=…&to=…); None if none given."""
+    text = request.args.get("period", "").strip()
+    start, end = request.args.get("from", ""), request.args.get("to", "")
+    if not text and start and end:
+        text = f"{start}..{end}"
+    if not text:
+        return report_service.current_month_period(local_today()) if required else None
+    try:
+        return parse_period(text)
+    except PeriodError:
+        flash(_("The period is not valid: use 2021-03, 2021-Q1, 2021-H1, 2021 or two dates."))
+        return report_service.current_month_period(local_today()) if required else None
+
+
+def _linker(ctx, period):
+    """link(statuses, **filter fields) -> the URL of the task list producing a number.
+
+    Pages carry hundreds of numbers: the common part of the URL is built once, and the
+    parameters are those of ``TaskFilter.to_args`` (the test follows every link)."""
+    base = f"{url_for('tasks.index')}?{urlencode(filter_for(ctx, period).to_args(), doseq=True)}"
+
+    def link(statuses=(), **kw) -> str:
+        parts = [base]
+        parts += [f"status={status}" for status in statuses]
+        for name, value in kw.items():
+            if value is None or value is False:
+                continue
+            parts.append(f"{name}={'1' if value is True else quote_plus(str(value))}")
+        return "&".join(parts)
+
+    return link
+
+
+GROUP_KEYS = {"unit": "unit", "leader": "leader", "field": "field", "directive": "directive"}
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    _require_dashboard()
+    today = local_today()
+    as_of = _as_of(today)
+    period = _period(required=False)
+    ctx = task_service.status_context(as_of)
+    user = current_user
+    by_unit, by_leader, by_field = report_service.by_unit_leader_and_field(user, ctx, period)
+    # Every task has one lead unit: the totals are the sum of the per-unit counts.
+    counts = report_service.sum_counts(by_unit)
+    groups = {
+        "unit": by_unit,
+        "leader": by_leader,
+        "field": by_field,
+        "directive": report_service.by_directive(user, ctx, period, limit=20),
+    }
+    scope_id = policy.dashboard_scope(user)
+    scope = db.session.get(Unit, scope_id) if scope_id else None
+    return render_template(
+        "reports/dashboard.html",
+        ctx=ctx,
+        period=period,
+        counts=counts,
+        at_risk=report_service.at_risk(user, ctx, period),
+        groups=groups,
+        scope=scope,
+        link=_linker(ctx, period),
+        unit_chart=charts.unit_bars(groups["unit"]),
+        trend_url=url_for("reports.trend_svg", as_of=as_of.isoformat()),
+        ageing=report_service.AGEING_BUCKETS,
+        DONE=DONE,
+        NOT_DONE=NOT_DONE,
+        IN_TIME=IN_TIME,
+        today=today,
+    )
+
+
+@bp.route("/dashboard/trend.svg")
+@login_required
+def trend_svg():
+    _require_dashboard()
+    as_of = _as_of(local_today())
+    svg = charts.trend_chart(report_service.trend(current_user, as_of))
+    return Response(str(svg), mimetype="image/svg+xml")
+
+
+@bp.route("/reports")
+@login_required
+def period_report():
+    _require_dashboard()
+    period = _period(required=True)
+    as_of = _as_of(min(period.end, local_today()))
+    ctx = task_service.status_context(as_of)
+    user = current_user
+    limit = 200
+    ranking = report_service.ranking(user, ctx, period)
+    return render_template(
+        "reports/report.html",
+        ctx=ctx,
+        period=period,
+        counts=report_service.sum_counts(ranking),
+        ranking=ranking,
+        rows=report_service.detail_rows(user, ctx, period, limit=limit),
+        limit=limit,
+        link=_linker(ctx, period),
+        DONE=DONE,
+        NOT_DONE=NOT_DONE,
+        IN_TIME=IN_TIME,
+        ageing=report_service.AGEING_BUCKETS,
+    )
+
+
+@bp.route("/reports/export.<any(xlsx, csv):fmt>")
+@login_required
+def export(fmt: str):
+    _require_dashboard()
+    period = _period(required=True)
+    as_of = _as_of(min(period.end, local_today()))
+    ctx = task_service.status_context(as_of)
+    if fmt == "xlsx":
+        data, mimetype = exports.build_xlsx(current_user, ctx, period), XLSX
+    else:
+        data, mimetype = exports.build_csv(current_user, ctx, period), "text/csv; charset=utf-8"
+    return send_file(
+        io.BytesIO(data),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=exports.export_name(period, ctx, fmt),
+    )
+
+
+# --- calendar feeds ---------------------------------------------------------------------
+
+
+@bp.route("/ical", methods=["GET", "POST"])
+@login_required
+def ical_settings():
+    user = current_user
+    unit = user.unit
+    can_unit = unit is not None and policy.can_manage_unit_feed(user, unit.id)
+    new_url = None
+    if request.method == "POST":
+        target = request.form.get("target")
+        action = request.form.get("action")
+        owner = {"user": user} if target == "user" else {"unit": unit}
+        if target == "unit" and not can_unit:
+            abort(403)
+        now = utcnow()
+        if action == "revoke":
+            feeds.revoke_feed(user, now, **owner)
+            db.session.commit()
+            flash(_("The calendar link was revoked: it no longer works."))
+            return redirect(url_for("reports.ical_settings"))
+        token = feeds.create_feed(user, now, **owner)
+        db.session.commit()
+        new_url = url_for("reports.ical_feed", token=token, _external=True)
+    return render_template(
+        "reports/ical.html",
+        user_feed=feeds.active_feed(user=user),
+        unit_feed=feeds.active_feed(unit=unit) if can_unit else None,
+        unit=unit if can_unit else None,
+        new_url=new_url,
+    )
+
+
+@bp.route("/ical/<token>.ics")
+def ical_feed(token: str):
+    feed = feeds.feed_for_token(token)
+    if feed is None:
+        abort(404)
+    base_url = current_app.config.get("BASE_URL") or request.host_url
+    body = feeds.render_ical(feed, feeds.feed_tasks(feed), base_url, utcnow())
+    return Response(body, mimetype="text/calendar; charset=utf-8")

@@ -1,0 +1,182 @@
+"""Report exports: Excel in the usual "PHỤ LỤC" layout and CSV (UTF-8 with BOM).
+
+Both are built from ``reports.detail_rows`` and ``reports.totals`` (the same numbers as
+the report page); the web routes and ``tracker report`` call these functions.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from ..models import User
+from ..status import COMPLETED, StatusContext, label
+from .reports import Counts, DetailRow, Period, detail_rows, ranking, totals
+
+TITLE = "PHỤ LỤC"
+SUBTITLE = "TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ"
+COLUMNS = [
+    ("STT", 6),
+    ("Văn bản chỉ đạo (số, ngày, người ký)", 24),
+    ("Trích yếu", 30),
+    ("Nội dung nhiệm vụ", 40),
+    ("Đơn vị chủ trì", 20),
+    ("Đơn vị phối hợp", 20),
+    ("Thời hạn", 12),
+    ("Kết quả thực hiện", 30),
+    ("Tình trạng", 18),
+    ("Khó khăn, vướng mắc", 25),
+    ("Đề xuất, kiến nghị", 25),
+    ("Gia hạn", 9),
+]
+SUMMARY_ROWS = [
+    ("Tổng số nhiệm vụ", "total"),
+    ("Đã hoàn thành", "completed"),
+    ("  - Hoàn thành đúng hạn", "done_on_time"),
+    ("  - Hoàn thành quá hạn", "done_late"),
+    ("Chưa hoàn thành", "not_completed"),
+    ("  - Đang thực hiện trong hạn", "in_time"),
+    ("  - Quá hạn", "overdue"),
+    ("Không thời hạn", "no_deadline"),
+    ("Nhiệm vụ đã đến hạn", "already_due"),
+]
+FONT = "Times New Roman"
+
+
+def _vn(day: date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def row_values(number: int, row: DetailRow) -> list:
+    task, directive = row.task, row.task.directive
+    signer = directive.signer_name
+    if directive.signer_position:
+        signer = f"{directive.signer_position} {signer}"
+    result = ""
+    if row.status in COMPLETED:
+        result = task.result_text or ""
+        if task.result_doc_number:
+            result = (
+                f"{result} (Văn bản số {task.result_doc_number} ngày {_vn(task.result_doc_on)})"
+            )
+        result = f"{result.strip()} Hoàn thành ngày {_vn(task.completed_on)}.".strip()
+    return [
+        number,
+        f"{directive.symbol} ngày {_vn(directive.issued_on)}; {signer}",
+        directive.summary,
+        task.title,
+        task.lead_unit.label,
+        ", ".join(unit.label for unit in task.coordinating_units),
+        _vn(row.due_on) or "Không thời hạn",
+        result,
+        label(row.status),
+        row.difficulties,
+        row.proposals,
+        task.extension_count,
+    ]
+
+
+def _caption(period: Period | None, ctx: StatusContext) -> str:
+    text = f"(Số liệu tính đến ngày {_vn(ctx.as_of)})"
+    if period is not None:
+        text = f"(Kỳ báo cáo: từ ngày {_vn(period.start)} đến ngày {_vn(period.end)}; " + text[1:]
+    return text
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def build_xlsx(user: User, ctx: StatusContext, period: Period | None) -> bytes:
+    rows = detail_rows(user, ctx, period)
+    counts = totals(user, ctx, period)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Phụ lục"
+    width = len(COLUMNS)
+    last = get_column_letter(width)
+    bold = Font(name=FONT, bold=True, size=13)
+    normal = Font(name=FONT, size=12)
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for line, (text, font) in enumerate(
+        [(TITLE, bold), (SUBTITLE, bold), (_caption(period, ctx), Font(name=FONT, italic=True))],
+        start=1,
+    ):
+        sheet.merge_cells(f"A{line}:{last}{line}")
+        cell = sheet.cell(line, 1, text)
+        cell.font, cell.alignment = font, centre
+    header_row = 5
+    for col, (title, col_width) in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(header_row, col, title)
+        cell.font, cell.alignment, cell.border = Font(name=FONT, bold=True), centre, border
+        sheet.column_dimensions[get_column_letter(col)].width = col_width
+    for number, row in enumerate(rows, start=1):
+        for col, value in enumerate(row_values(number, row), start=1):
+            cell = sheet.cell(header_row + number, col, value)
+            cell.font, cell.alignment, cell.border = normal, wrap, border
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    _summary_sheet(book, user, ctx, period, counts, bold, normal, border)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _summary_sheet(book, user, ctx, period, counts: Counts, bold, normal, border) -> None:
+    sheet = book.create_sheet("Tổng hợp")
+    sheet.cell(1, 1, SUBTITLE).font = bold
+    sheet.cell(2, 1, _caption(period, ctx)).font = Font(name=FONT, italic=True)
+    line = 4
+    for text, attr in SUMMARY_ROWS:
+        sheet.cell(line, 1, text).font = normal
+        sheet.cell(line, 2, getattr(counts, attr)).font = normal
+        line += 1
+    for text, value in (
+        ("Tỷ lệ hoàn thành / tổng số", counts.rate_all),
+        ("Tỷ lệ hoàn thành / nhiệm vụ đến hạn", counts.rate_due),
+    ):
+        sheet.cell(line, 1, text).font = normal
+        sheet.cell(line, 2, _rate(value)).font = normal
+        line += 1
+    line += 1
+    sheet.cell(line, 1, "XẾP HẠNG THI ĐUA CÁC ĐƠN VỊ").font = bold
+    line += 1
+    headers = ["Hạng", "Đơn vị", "Tỷ lệ đúng hạn", "Đúng hạn", "Quá hạn (HT)", "Quá hạn", "Tổng"]
+    for col, text in enumerate(headers, start=1):
+        cell = sheet.cell(line, col, text)
+        cell.font, cell.border = Font(name=FONT, bold=True), border
+    for rank, row in enumerate(ranking(user, ctx, period), start=1):
+        line += 1
+        c = row.counts
+        values = [rank, row.label, _rate(c.on_time_rate), c.done_on_time, c.done_late]
+        values += [c.overdue, c.total]
+        for col, value in enumerate(values, start=1):
+            cell = sheet.cell(line, col, value)
+            cell.font, cell.border = normal, border
+    sheet.column_dimensions["A"].width = 40
+    sheet.column_dimensions["B"].width = 30
+
+
+def build_csv(user: User, ctx: StatusContext, period: Period | None) -> bytes:
+    """The detail list as CSV, UTF-8 with a BOM so Excel reads Vietnamese correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([title for title, _ in COLUMNS])
+    for number, row in enumerate(detail_rows(user, ctx, period), start=1):
+        writer.writerow(row_values(number, row))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def export_name(period: Period | None, ctx: StatusContext, extension: str) -> str:
+    code = period.code.replace("..", "_") if period else "all"
+    return f"bao-cao-{code}-den-{ctx.as_of.isoformat()}.{extension}"
