@@ -376,6 +376,7 @@ class LoginThrottle(db.Model):
     last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+
 # --- reports: iCal feeds ---
 
 

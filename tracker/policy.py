@@ -51,6 +51,7 @@ def can_manage_users(user) -> bool:
 def can_change_own_password(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.password_hash is not None
 
+
 # --- reports: dashboard, period report, calendar feeds ---
 
 DASHBOARD_ROLES = SEES_ALL | {Role.UNIT_HEAD}
