@@ -71,6 +71,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks.bp)
+    from .blueprints import directives
+
+    app.register_blueprint(directives.bp)
 
 
 def register_template_helpers(app: Flask) -> None:

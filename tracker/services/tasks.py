@@ -60,6 +60,7 @@ class TaskFilter:
     q: str | None = None  # accent-insensitive text search
     withdrawn: bool = False  # include withdrawn tasks (they leave every statistic)
     sort: str = "urgency"
+    monitor: int | None = None  # monitoring specialist of the Office (workflow: "my tasks")
 
     @classmethod
     def from_args(cls, args) -> TaskFilter:
@@ -144,6 +145,8 @@ def filtered_query(user: User, flt: TaskFilter, ctx: StatusContext):
         query = query.where((Task.lead_unit_id == flt.involving) | coordinates)
     if flt.leader is not None:
         query = query.where(Task.assigned_by_id == flt.leader)
+    if flt.monitor is not None:
+        query = query.where(Task.monitor_id == flt.monitor)
     if flt.field:
         query = query.where(Task.field == flt.field)
     if flt.directive is not None:
