@@ -114,7 +114,7 @@ def test_extension_approved_moves_the_due_date_and_keeps_the_original(task, user
         letter_number="55/STTTT",
         now=NOW,
     )
-    with pytest.raises(WorkflowError, match="already waiting"):
+    with pytest.raises(WorkflowError, match="đang chờ duyệt"):
         workflow.request_extension(
             users["unit_staff"], task, proposed_due_on=date(2026, 5, 1), reason="x", now=NOW
         )
@@ -139,17 +139,17 @@ def test_extension_refused_too_close_to_the_due_date_or_too_often(task, users, a
     staff = users["unit_staff"]
     # Wed 18 March: 2 working days before Fri 20 March, fewer than the 3 required.
     close = datetime(2026, 3, 18, 3, tzinfo=UTC)
-    with pytest.raises(WorkflowError, match="at least 3 working days"):
+    with pytest.raises(WorkflowError, match="ít nhất 3 ngày làm việc \\(còn 2 ngày\\)"):
         workflow.request_extension(
             staff, task, proposed_due_on=date(2026, 4, 30), reason="x", now=close
         )
     after = datetime(2026, 3, 23, 3, tzinfo=UTC)
-    with pytest.raises(WorkflowError, match="due date has passed"):
+    with pytest.raises(WorkflowError, match="đã quá hạn"):
         workflow.request_extension(
             staff, task, proposed_due_on=date(2026, 4, 30), reason="x", now=after
         )
     task.extension_count = app.config["EXTENSION_MAX_COUNT"]
-    with pytest.raises(WorkflowError, match="most allowed"):
+    with pytest.raises(WorkflowError, match="số lần tối đa"):
         workflow.request_extension(
             staff, task, proposed_due_on=date(2026, 4, 30), reason="x", now=NOW
         )
@@ -235,9 +235,9 @@ def test_add_task_needs_one_lead_unit_not_also_coordinating(app, users):
 def test_uploads_are_limited_in_type_and_size(task, users, app):
     staff = users["unit_staff"]
     bad = FileStorage(io.BytesIO(b"MZ"), filename="virus.exe")
-    with pytest.raises(WorkflowError, match="file type"):
+    with pytest.raises(WorkflowError, match="Loại tệp"):
         workflow.report_progress(staff, task, progress=5, text="x", upload=bad, now=NOW)
     app.config["UPLOAD_MAX_BYTES"] = 10
     big = FileStorage(io.BytesIO(b"x" * 11), filename="report.pdf")
-    with pytest.raises(WorkflowError, match="too large"):
+    with pytest.raises(WorkflowError, match="quá lớn"):
         workflow.report_progress(staff, task, progress=5, text="x", upload=big, now=NOW)

@@ -438,3 +438,37 @@ def extension_status_label(status: str) -> str:
         "cancelled": _("Cancelled"),
     }
     return labels.get(status, status)
+
+
+@bp.app_template_global()
+def field_label(name: str) -> str:
+    labels = {
+        "title": _("Title"),
+        "content": _("Content"),
+        "field": _("Field"),
+        "lead_unit_id": _("Lead unit"),
+        "coordinating_units": _("Coordinating units"),
+        "focal_person_id": _("Focal person"),
+        "monitor_id": _("Monitoring specialist"),
+        "assigned_by_id": _("Assigning leader"),
+        "is_priority": _("Priority"),
+        "is_urgent": _("Urgent"),
+        "assigned_on": _("Assigned on"),
+        "start_on": _("Start date"),
+        "current_due_on": _("Current due date"),
+        "proposed_due_on": _("Proposed due date"),
+        "progress": _("Progress"),
+        "last_report_on": _("Last report"),
+        "state": _("State"),
+        "result_text": _("Result"),
+        "result_doc_number": _("Result document number"),
+        "result_doc_on": _("Result document date"),
+        "result_file": _("File"),
+        "submitted_on": _("Submitted on"),
+        "completed_on": _("Completed on"),
+        "confirmed_by_id": _("Confirmed by"),
+        "confirmation_remark": _("Remark"),
+        "return_count": _("Returns"),
+        "extension_count": _("Extensions"),
+    }
+    return labels.get(name, name)
