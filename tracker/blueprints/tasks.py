@@ -472,3 +472,28 @@ def field_label(name: str) -> str:
         "extension_count": _("Extensions"),
     }
     return labels.get(name, name)
+
+
+@bp.app_template_global()
+def change_value(name: str, value) -> str:
+    """A before/after value of the audit log as a person reads it."""
+    from ..i18n import format_day
+
+    if value is None or value == "":
+        return "—"
+    if name == "state" and value in set(TaskState):
+        return state_label(value)
+    if name.endswith("_id") and isinstance(value, int):
+        model = Unit if name == "lead_unit_id" else User
+        row = db.session.get(model, value)
+        return row.label if isinstance(row, Unit) else (row.name if row else str(value))
+    if isinstance(value, bool):
+        return "✓" if value else "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return format_day(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
