@@ -263,3 +263,60 @@ def test_english_is_switchable(client, login_as, users, task):
     login_as("viewer")
     html = client.get(f"/tasks/{task.id}?lang=en").get_data(as_text=True)
     assert "Timeline" in html and "Lead unit" in html
+
+
+def test_the_timeline_shows_events_it_does_not_know(client, login_as, users, task):
+    from tracker.services import audit
+
+    audit.record(
+        "escalation.criticism",
+        actor=users["office"],
+        obj=task,
+        task_id=task.id,
+        note="Phê bình vì chậm báo cáo",
+    )
+    db.session.commit()
+    login_as("unit_staff")
+    html = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "escalation.criticism" in html and "Phê bình vì chậm báo cáo" in html
+
+
+def test_directive_list_filters_and_edit(client, login_as, users, task):
+    other = make_directive("7/CV-UBND")
+    other.kind = "official_letter"
+    db.session.commit()
+    login_as("office")
+    html = client.get("/directives/?kind=official_letter").get_data(as_text=True)
+    assert "7/CV-UBND" in html and "45/TB-UBND" not in html
+    html = client.get(f"/directives/?leader={users['leader'].id}").get_data(as_text=True)
+    assert "45/TB-UBND" in html and "7/CV-UBND" not in html
+    html = client.get("/directives/?q=truyen+thanh").get_data(as_text=True)
+    assert "45/TB-UBND" in html and "7/CV-UBND" not in html
+    assert "7/CV-UBND" not in client.get("/directives/?year=2020").get_data(as_text=True)
+    url = f"/directives/{other.id}/edit"
+    form = {
+        "symbol": "7/CV-UBND",
+        "kind": "official_letter",
+        "issued_on": "2021-03-08",
+        "signer_name": "Trần Phước Hiền",
+        "issuing_body": "UBND tỉnh Quảng Ngãi",
+        "summary": "Về việc rà soát phần mềm",
+        "version": str(other.version),
+    }
+    assert post(client, url, url, form).status_code == 302
+    # The same form sent again carries an old version: refused.
+    assert post(client, url, url, form).status_code == 409
+    db.session.refresh(other)
+    assert other.summary == "Về việc rà soát phần mềm"
+    event = db.session.scalar(select(AuditEvent).filter_by(action="directive.update"))
+    assert event.changes["summary"] == ["Kết luận buổi làm việc", "Về việc rà soát phần mềm"]
+
+
+def test_withdrawn_tasks_leave_the_list(client, login_as, users, task):
+    login_as("office")
+    url = f"/tasks/{task.id}"
+    post(client, url, f"{url}/withdraw", {"reason": "Không còn phù hợp"})
+    db.session.refresh(task)
+    assert task.state == "withdrawn"
+    assert task.title not in client.get("/tasks").get_data(as_text=True)
+    assert "Không còn phù hợp" in client.get(url).get_data(as_text=True)

@@ -61,7 +61,17 @@ def index():
         )
     leader = parse_int(args.get("leader"))
     if leader:
-        query = query.where(Directive.signer_id == leader)
+        # The signer, or the leader who assigned one of its tasks.
+        query = query.where(
+            or_(
+                Directive.signer_id == leader,
+                exists(
+                    select(Task.id).where(
+                        Task.directive_id == Directive.id, Task.assigned_by_id == leader
+                    )
+                ),
+            )
+        )
     if args.get("kind") in set(DirectiveKind):
         query = query.where(Directive.kind == args["kind"])
     year = parse_int(args.get("year"))
