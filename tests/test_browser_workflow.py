@@ -68,7 +68,7 @@ def test_report_submit_return_confirm_and_extend(page, users):
     sign_in(page, users["unit_head"].email)
     page.goto(task_url)
     new_due = due + timedelta(days=45)
-    page.fill("#extension-form input[name=proposed_due_on]", new_due.isoformat())
+    page.fill("#extension-form input[name=proposed_due_on]", new_due.strftime("%d/%m/%Y"))
     page.fill("#extension-form textarea[name=reason]", "Chờ bổ sung kinh phí")
     page.fill("#extension-form input[name=letter_number]", "9/STTTT")
     page.click("#extension-form button[type=submit]")

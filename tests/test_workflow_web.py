@@ -320,3 +320,12 @@ def test_withdrawn_tasks_leave_the_list(client, login_as, users, task):
     assert task.state == "withdrawn"
     assert task.title not in client.get("/tasks").get_data(as_text=True)
     assert "Không còn phù hợp" in client.get(url).get_data(as_text=True)
+
+
+def test_due_range_is_typed_as_dd_mm_yyyy(client, login_as, users, task):
+    due = task.current_due_on
+    login_as("office")
+    inside = client.get(f"/tasks?due_from={due.strftime('%d/%m/%Y')}").get_data(as_text=True)
+    assert task.title in inside and f'value="{due.strftime("%d/%m/%Y")}"' in inside
+    after = (due + timedelta(days=1)).strftime("%d/%m/%Y")
+    assert task.title not in client.get(f"/tasks?due_from={after}").get_data(as_text=True)

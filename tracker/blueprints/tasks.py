@@ -90,10 +90,21 @@ def home():
     return redirect(url_for("tasks.index"))
 
 
+def filter_from_request() -> TaskFilter:
+    """TaskFilter from the URL; the filter form's due range is typed as dd/mm/yyyy, links
+    carry ISO dates."""
+    args = request.args.copy()
+    for name in ("due_from", "due_to"):
+        typed = parse_date(args.get(name))
+        if typed is not None:
+            args[name] = typed.isoformat()
+    return TaskFilter.from_args(args)
+
+
 @bp.route("/tasks")
 @login_required
 def index():
-    return _task_list(TaskFilter.from_args(request.args), mine=False)
+    return _task_list(filter_from_request(), mine=False)
 
 
 @bp.route("/tasks/mine")
@@ -101,7 +112,7 @@ def index():
 def mine():
     """Việc của tôi / của đơn vị: unit roles see their unit's tasks, the Office the tasks it
     monitors, leaders the tasks they assigned; overdue and due soon first."""
-    flt = TaskFilter.from_args(request.args)
+    flt = filter_from_request()
     if current_user.role in policy.UNIT_ROLES:
         flt.involving = current_user.unit_id
     elif current_user.role == Role.OFFICE:
