@@ -137,3 +137,35 @@ def test_screenshots_of_the_main_pages(page, users, runner):
     screenshot(page, "tasks-phone")
     # Nothing is wider than the phone's screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_office_enters_a_directive_and_assigns_a_task(page, users):
+    sign_in(page, users["office"].email)
+    page.click("text=Văn bản chỉ đạo")
+    page.click("text=Thêm văn bản chỉ đạo")
+    form = "#directive-form"
+    page.fill(f"{form} input[name=symbol]", "12/TB-UBND")
+    page.select_option(f"{form} select[name=kind]", "conclusion_notice")
+    page.fill(f"{form} input[name=issued_on]", "02/03/2026")
+    page.fill(f"{form} input[name=signer_name]", "Trần Phước Hiền")
+    page.fill(f"{form} input[name=issuing_body]", "UBND tỉnh Quảng Ngãi")
+    page.fill(f"{form} textarea[name=summary]", "Kết luận làm việc với Sở TT&TT")
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "12/TB-UBND"
+    assert "02/03/2026" in page.locator("dl.fields").inner_text()
+    page.click("text=Thêm nhiệm vụ")
+    form = "#task-form"
+    page.fill(f"{form} input[name=title]", "Rà soát phần mềm dùng chung")
+    page.select_option(f"{form} select[name=lead_unit_id]", label="Sở Thông tin và Truyền thông")
+    page.select_option(f"{form} select[name=coordinating_unit_ids]", label="Văn phòng UBND tỉnh")
+    page.select_option(f"{form} select[name=assigned_by_id]", label=users["leader"].name)
+    due = local_today() + timedelta(days=40)
+    page.fill(f"{form} input[name=current_due_on]", due.strftime("%d/%m/%Y"))
+    page.check(f"{form} input[name=is_priority]")
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Rà soát phần mềm dùng chung"
+    assert page.locator(".current-due").inner_text() == due.strftime("%d/%m/%Y")
+    assert "Giao nhiệm vụ" in page.locator(".timeline").inner_text()
+    screenshot(page, "task-assigned")
