@@ -329,3 +329,29 @@ def test_due_range_is_typed_as_dd_mm_yyyy(client, login_as, users, task):
     assert task.title in inside and f'value="{due.strftime("%d/%m/%Y")}"' in inside
     after = (due + timedelta(days=1)).strftime("%d/%m/%Y")
     assert task.title not in client.get(f"/tasks?due_from={after}").get_data(as_text=True)
+
+
+def test_a_too_large_upload_is_refused_with_a_message(client, login_as, users, task, app):
+    login_as("unit_staff")
+    url = f"/tasks/{task.id}"
+    client.application.config["MAX_CONTENT_LENGTH"] = 1000
+    response = post(
+        client,
+        url,
+        f"{url}/report",
+        {"progress": "5", "text": "x", "file": (io.BytesIO(b"x" * 5000), "a.pdf")},
+        content_type="multipart/form-data",
+        headers={"Referer": f"http://localhost{url}"},
+        follow_redirects=True,
+    )
+    assert "Tệp quá lớn" in response.get_data(as_text=True)
+    assert task.reports == []
+
+
+def test_a_directive_is_closed_when_every_task_is_done_or_withdrawn(client, login_as, users, task):
+    login_as("viewer")
+    url = f"/directives/{task.directive_id}"
+    assert "Đã kết thúc" not in client.get(url).get_data(as_text=True)
+    task.state = "withdrawn"
+    db.session.commit()
+    assert "Đã kết thúc" in client.get(url).get_data(as_text=True)
