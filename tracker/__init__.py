@@ -61,12 +61,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import admin, auth, reports, tasks
+    from .blueprints import admin, auth, directives, reports, tasks
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(directives.bp)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -65,3 +65,17 @@ class Defaults:
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none;
     # never more than there really are, or clients could forge their address).
     PROXY_COUNT = 0
+
+    # --- workflow (the web application) ---
+    # Extension requests: at least this many working days before the due date, at most
+    # this many approved extensions per task; after the due date only when allowed.
+    EXTENSION_MIN_WORKING_DAYS_BEFORE_DUE = 3
+    EXTENSION_MAX_COUNT = 2
+    EXTENSION_ALLOWED_AFTER_DUE = False
+    # Completion date = the confirmed submission's date (False) or the confirmation date.
+    COMPLETION_DATE_IS_CONFIRMATION = False
+    UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    UPLOAD_EXTENSIONS = frozenset(
+        {"pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "png", "jpg", "jpeg", "zip", "txt"}
+    )
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024

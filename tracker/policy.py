@@ -73,3 +73,101 @@ def can_manage_unit_feed(user: User, unit_id: int) -> bool:
     if user.role in {Role.ADMIN, Role.OFFICE}:
         return True
     return user.role == Role.UNIT_HEAD and user.unit_id == unit_id
+
+
+# --- the web application: one answer per action ------------------------------------------
+#
+# Actions on a task or directive. Unit staff who are not involved in a task get 404 rather
+# than 403 for it (its existence must not leak); everyone else who may see it but may not
+# act gets 403.
+
+
+class Action:
+    VIEW_TASK = "view_task"
+    VIEW_TIMELINE = "view_timeline"
+    DOWNLOAD_FILE = "download_file"
+    VIEW_DIRECTIVE = "view_directive"
+    CREATE_DIRECTIVE = "create_directive"
+    EDIT_DIRECTIVE = "edit_directive"
+    ADD_TASK = "add_task"
+    EDIT_TASK = "edit_task"
+    WITHDRAW_TASK = "withdraw_task"
+    REPORT_PROGRESS = "report_progress"
+    SUBMIT_RESULT = "submit_result"
+    CONFIRM_RESULT = "confirm_result"  # confirm or return
+    REQUEST_EXTENSION = "request_extension"
+    DECIDE_EXTENSION = "decide_extension"  # approve, reject, or withdraw the task
+    LIST_PENDING_EXTENSIONS = "list_pending_extensions"
+
+
+DIRECTIVE_ACTIONS = frozenset(
+    {Action.VIEW_DIRECTIVE, Action.CREATE_DIRECTIVE, Action.EDIT_DIRECTIVE, Action.ADD_TASK}
+)
+ALL_ACTIONS = tuple(v for k, v in vars(Action).items() if k.isupper())
+TASK_ACTIONS = tuple(
+    a for a in ALL_ACTIONS if a not in DIRECTIVE_ACTIONS and a != "list_pending_extensions"
+)
+OFFICE_ACTIONS = frozenset(
+    {
+        Action.CREATE_DIRECTIVE,
+        Action.EDIT_DIRECTIVE,
+        Action.ADD_TASK,
+        Action.EDIT_TASK,
+        Action.WITHDRAW_TASK,
+        Action.CONFIRM_RESULT,
+    }
+)
+LEAD_UNIT_ACTIONS = frozenset(
+    {Action.REPORT_PROGRESS, Action.SUBMIT_RESULT, Action.REQUEST_EXTENSION}
+)
+
+
+def is_lead_unit_member(user: User, task: Task) -> bool:
+    return (
+        user.role in UNIT_ROLES and user.unit_id is not None and task.lead_unit_id == user.unit_id
+    )
+
+
+def can_view_directive(user: User, directive) -> bool:
+    if user.role in SEES_ALL:
+        return True
+    return any(can_view_task(user, task) for task in directive.tasks)
+
+
+def can_decide_extension(user: User, task: Task) -> bool:
+    """The assigning leader of the task, or the Office on the leader's behalf."""
+    if user.role == Role.OFFICE:
+        return True
+    return user.role == Role.LEADER and task.assigned_by_id == user.id
+
+
+def can(user: User, action: str, obj=None) -> bool:
+    """May ``user`` do ``action`` to ``obj`` (a Task, a Directive, or None)? Workflow
+    states are the services' business; this answers who, not when."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    if action == Action.CREATE_DIRECTIVE:
+        return user.role == Role.OFFICE
+    if action == Action.LIST_PENDING_EXTENSIONS:
+        return user.role in (Role.OFFICE, Role.LEADER)
+    if action == Action.VIEW_DIRECTIVE:
+        return can_view_directive(user, obj)
+    if action == Action.EDIT_DIRECTIVE or action == Action.ADD_TASK:
+        return user.role == Role.OFFICE
+    task = obj
+    if not can_view_task(user, task):
+        return False
+    if action in (Action.VIEW_TASK, Action.VIEW_TIMELINE, Action.DOWNLOAD_FILE):
+        return True
+    if action in OFFICE_ACTIONS:
+        return user.role == Role.OFFICE
+    if action in LEAD_UNIT_ACTIONS:
+        return is_lead_unit_member(user, task)
+    if action == Action.DECIDE_EXTENSION:
+        return can_decide_extension(user, task)
+    raise ValueError(f"unknown action {action!r}")
+
+
+def hides_existence(user: User, task: Task) -> bool:
+    """True when the user must get 404, not 403, for this task."""
+    return not can_view_task(user, task)

@@ -1,14 +1,87 @@
-"""The task list (the full task pages come with the web application)."""
+"""Task pages: the filtered list, "my tasks", the task page with its timeline, and the
+workflow actions (progress, result, confirmation, extensions, edits, withdrawal)."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from datetime import UTC, date, datetime
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
+from .. import policy
 from ..calendar import local_today
+from ..extensions import db
+from ..models import ExtensionRequest, Role, Task, TaskState, Unit, User
+from ..policy import Action
 from ..services import tasks as task_service
+from ..services import workflow
 from ..services.tasks import TaskFilter
-from ..status import TimeStatus
+from ..status import TimeStatus, time_status
 
 bp = Blueprint("tasks", __name__)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_date(raw: str | None) -> date | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_int(raw) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def get_task_or_abort(task_id: int, action: str = Action.VIEW_TASK) -> Task:
+    """The task, or 404 when the user may not know it exists, or 403 when they may see it
+    but not do ``action``."""
+    task = db.session.get(Task, task_id)
+    if task is None or policy.hides_existence(current_user, task):
+        abort(404)
+    if not policy.can(current_user, action, task):
+        abort(403)
+    return task
+
+
+def filter_choices() -> dict:
+    return {
+        "units": db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.name)).all(),
+        "leaders": db.session.scalars(
+            select(User).where(User.role == Role.LEADER).order_by(User.name)
+        ).all(),
+        "fields": [
+            f
+            for f in db.session.scalars(
+                select(Task.field).where(Task.field.is_not(None)).distinct().order_by(Task.field)
+            )
+        ],
+        "states": list(TaskState),
+        "statuses": [s for s in TimeStatus if s != TimeStatus.WITHDRAWN],
+        "sorts": task_service.SORTS,
+    }
 
 
 @bp.route("/")
@@ -20,10 +93,39 @@ def home():
     return redirect(url_for(home_endpoint_for(current_user)))
 
 
+def filter_from_request() -> TaskFilter:
+    """TaskFilter from the URL; the filter form's due range is typed as dd/mm/yyyy, links
+    carry ISO dates."""
+    args = request.args.copy()
+    for name in ("due_from", "due_to"):
+        typed = parse_date(args.get(name))
+        if typed is not None:
+            args[name] = typed.isoformat()
+    return TaskFilter.from_args(args)
+
+
 @bp.route("/tasks")
 @login_required
 def index():
-    flt = TaskFilter.from_args(request.args)
+    return _task_list(filter_from_request(), mine=False)
+
+
+@bp.route("/tasks/mine")
+@login_required
+def mine():
+    """Việc của tôi / của đơn vị: unit roles see their unit's tasks, the Office the tasks it
+    monitors, leaders the tasks they assigned; overdue and due soon first."""
+    flt = filter_from_request()
+    if current_user.role in policy.UNIT_ROLES:
+        flt.involving = current_user.unit_id
+    elif current_user.role == Role.OFFICE:
+        flt.monitor = current_user.id
+    elif current_user.role == Role.LEADER:
+        flt.leader = current_user.id
+    return _task_list(flt, mine=True)
+
+
+def _task_list(flt: TaskFilter, *, mine: bool):
     ctx = task_service.status_context(flt.as_of or local_today())
     page = task_service.list_tasks(
         current_user,
@@ -32,5 +134,390 @@ def index():
         page=max(1, request.args.get("page", 1, type=int)),
         per_page=current_app.config["TASKS_PER_PAGE"],
     )
-    statuses = [s for s in TimeStatus if s != TimeStatus.WITHDRAWN]
-    return render_template("tasks/index.html", page=page, flt=flt, statuses=statuses)
+    return render_template(
+        "tasks/index.html",
+        page=page,
+        flt=flt,
+        mine=mine,
+        endpoint="tasks.mine" if mine else "tasks.index",
+        **filter_choices(),
+    )
+
+
+@bp.route("/tasks/<int:task_id>")
+@login_required
+def show(task_id: int):
+    task = get_task_or_abort(task_id)
+    ctx = task_service.status_context(local_today())
+    return render_template(
+        "tasks/show.html",
+        task=task,
+        status=time_status(task, ctx),
+        events=workflow.timeline(task),
+        pending=workflow.pending_extension(task),
+        can=lambda action: policy.can(current_user, action, task),
+        Action=Action,
+        TaskState=TaskState,
+    )
+
+
+def _done(task: Task, message: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("tasks.show", task_id=task.id))
+
+
+def _refused(task: Task, error: Exception):
+    db.session.rollback()
+    if isinstance(error, workflow.Forbidden):
+        abort(403)
+    if isinstance(error, StaleDataError):
+        error = workflow.StaleEdit(
+            _("Changed by someone else meanwhile: your changes were not saved.")
+        )
+    flash(str(error), "error")
+    return redirect(url_for("tasks.show", task_id=task.id))
+
+
+@bp.post("/tasks/<int:task_id>/report")
+@login_required
+def report(task_id: int):
+    task = get_task_or_abort(task_id, Action.REPORT_PROGRESS)
+    form = request.form
+    try:
+        workflow.report_progress(
+            current_user,
+            task,
+            progress=parse_int(form.get("progress")),
+            text=form.get("text", ""),
+            difficulties=form.get("difficulties"),
+            proposals=form.get("proposals"),
+            upload=request.files.get("file"),
+            now=now(),
+        )
+    except (workflow.WorkflowError, StaleDataError) as error:
+        return _refused(task, error)
+    return _done(task, _("Progress report saved."))
+
+
+@bp.post("/tasks/<int:task_id>/result")
+@login_required
+def submit(task_id: int):
+    task = get_task_or_abort(task_id, Action.SUBMIT_RESULT)
+    form = request.form
+    try:
+        workflow.submit_result(
+            current_user,
+            task,
+            text=form.get("text", ""),
+            doc_number=form.get("doc_number"),
+            doc_on=parse_date(form.get("doc_on")),
+            upload=request.files.get("file"),
+            now=now(),
+        )
+    except (workflow.WorkflowError, StaleDataError) as error:
+        return _refused(task, error)
+    return _done(task, _("Result submitted: awaiting the Office's confirmation."))
+
+
+@bp.post("/tasks/<int:task_id>/confirm")
+@login_required
+def confirm(task_id: int):
+    task = get_task_or_abort(task_id, Action.CONFIRM_RESULT)
+    try:
+        if request.form.get("decision") == "return":
+            workflow.return_result(
+                current_user, task, reason=request.form.get("remark", ""), now=now()
+            )
+            message = _("The result was returned to the lead unit.")
+        else:
+            workflow.confirm_result(
+                current_user, task, remark=request.form.get("remark"), now=now()
+            )
+            message = _("The task is confirmed as completed.")
+    except (workflow.WorkflowError, StaleDataError) as error:
+        return _refused(task, error)
+    return _done(task, message)
+
+
+@bp.post("/tasks/<int:task_id>/extensions")
+@login_required
+def request_extension(task_id: int):
+    task = get_task_or_abort(task_id, Action.REQUEST_EXTENSION)
+    form = request.form
+    try:
+        workflow.request_extension(
+            current_user,
+            task,
+            proposed_due_on=parse_date(form.get("proposed_due_on")),
+            reason=form.get("reason", ""),
+            letter_number=form.get("letter_number"),
+            now=now(),
+        )
+    except (workflow.WorkflowError, StaleDataError) as error:
+        return _refused(task, error)
+    return _done(task, _("Extension request sent."))
+
+
+@bp.post("/extensions/<int:request_id>/decide")
+@login_required
+def decide_extension(request_id: int):
+    ext = db.session.get(ExtensionRequest, request_id)
+    if ext is None:
+        abort(404)
+    task = get_task_or_abort(ext.task_id, Action.DECIDE_EXTENSION)
+    form = request.form
+    try:
+        workflow.decide_extension(
+            current_user,
+            ext,
+            decision=form.get("decision", ""),
+            new_due_on=parse_date(form.get("new_due_on")),
+            note=form.get("note"),
+            now=now(),
+        )
+    except (workflow.WorkflowError, StaleDataError) as error:
+        return _refused(task, error)
+    return _done(task, _("Decision saved."))
+
+
+@bp.route("/extensions/pending")
+@login_required
+def pending_extensions():
+    if not policy.can(current_user, Action.LIST_PENDING_EXTENSIONS):
+        abort(403)
+    return render_template(
+        "tasks/pending_extensions.html", requests=workflow.pending_extensions_for(current_user)
+    )
+
+
+@bp.post("/tasks/<int:task_id>/withdraw")
+@login_required
+def withdraw(task_id: int):
+    task = get_task_or_abort(task_id, Action.WITHDRAW_TASK)
+    try:
+        workflow.withdraw_task(current_user, task, reason=request.form.get("reason", ""), now=now())
+    except (workflow.WorkflowError, StaleDataError) as error:
+        return _refused(task, error)
+    return _done(task, _("The task was withdrawn."))
+
+
+def task_values(form) -> dict:
+    return {
+        "title": form.get("title", "").strip(),
+        "content": form.get("content", "").strip() or None,
+        "field": form.get("field", "").strip() or None,
+        "lead_unit_id": parse_int(form.get("lead_unit_id")),
+        "coordinating_unit_ids": [
+            i for i in (parse_int(v) for v in form.getlist("coordinating_unit_ids")) if i
+        ],
+        "focal_person_id": parse_int(form.get("focal_person_id")),
+        "monitor_id": parse_int(form.get("monitor_id")),
+        "assigned_by_id": parse_int(form.get("assigned_by_id")),
+        "is_priority": bool(form.get("is_priority")),
+        "is_urgent": bool(form.get("is_urgent")),
+        "assigned_on": parse_date(form.get("assigned_on")),
+        "start_on": parse_date(form.get("start_on")),
+        "current_due_on": parse_date(form.get("current_due_on")),
+    }
+
+
+def task_form_choices() -> dict:
+    people = db.session.scalars(select(User).where(User.active).order_by(User.name)).all()
+    return {
+        "units": db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.name)).all(),
+        "leaders": [u for u in people if u.role == Role.LEADER],
+        "office_people": [u for u in people if u.role == Role.OFFICE],
+        "unit_people": [u for u in people if u.role in policy.UNIT_ROLES],
+    }
+
+
+@bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(task_id: int):
+    task = get_task_or_abort(task_id, Action.EDIT_TASK)
+    values = None
+    if request.method == "POST":
+        values = task_values(request.form)
+        try:
+            workflow.edit_task(
+                current_user,
+                task,
+                values,
+                version=parse_int(request.form.get("version")) or 0,
+                now=now(),
+            )
+            db.session.commit()
+        except (workflow.WorkflowError, StaleDataError) as error:
+            db.session.rollback()
+            if isinstance(error, workflow.Forbidden):
+                abort(403)
+            if isinstance(error, StaleDataError):
+                error = _("Changed by someone else meanwhile: your changes were not saved.")
+            flash(str(error), "error")
+            task = db.session.get(Task, task_id)
+            return render_template(
+                "tasks/form.html",
+                task=task,
+                directive=task.directive,
+                values=values,
+                **task_form_choices(),
+            ), 409
+        flash(_("Task saved."), "success")
+        return redirect(url_for("tasks.show", task_id=task.id))
+    return render_template(
+        "tasks/form.html",
+        task=task,
+        directive=task.directive,
+        values=values,
+        **task_form_choices(),
+    )
+
+
+@bp.route("/tasks/<int:task_id>/files/<path:name>")
+@login_required
+def download(task_id: int, name: str):
+    task = get_task_or_abort(task_id, Action.DOWNLOAD_FILE)
+    if name not in workflow.task_files(task):
+        abort(404)
+    return send_from_directory(workflow.upload_root(), name, as_attachment=True)
+
+
+@bp.app_context_processor
+def pending_count():
+    def count() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        return workflow.count_pending_extensions_for(current_user)
+
+    return {"pending_extension_count": count}
+
+
+STATE_LABELS = {
+    TaskState.ASSIGNED: ("Assigned", "Đã giao"),
+    TaskState.IN_PROGRESS: ("In progress", "Đang thực hiện"),
+    TaskState.AWAITING_CONFIRMATION: ("Awaiting confirmation", "Chờ xác nhận"),
+    TaskState.COMPLETED: ("Completed", "Hoàn thành"),
+    TaskState.PAUSED: ("Paused", "Tạm dừng"),
+    TaskState.WITHDRAWN: ("Withdrawn", "Đã rút"),
+}
+
+
+@bp.app_template_global()
+def state_label(state) -> str:
+    from ..i18n import current_locale
+
+    en, vi = STATE_LABELS.get(TaskState(state), (state, state))
+    return en if current_locale() == "en" else vi
+
+
+@bp.app_template_global()
+def sort_label(sort: str) -> str:
+    labels = {
+        "urgency": _("Overdue and due soon first"),
+        "due": _("Due date, earliest first"),
+        "-due": _("Due date, latest first"),
+        "updated": _("Recently updated"),
+        "item": _("Directive and item"),
+    }
+    return labels.get(sort, sort)
+
+
+# Timeline entries: known actions get a sentence; unknown ones (reminders, escalations,
+# anything added later) are shown generically with their note and changes.
+@bp.app_template_global()
+def event_label(action: str) -> str:
+    labels = {
+        "task.assign": _("Assigned"),
+        "task.update": _("Edited"),
+        "task.report": _("Progress report"),
+        "task.submit": _("Result submitted"),
+        "task.confirm": _("Confirmed as completed"),
+        "task.return": _("Result returned"),
+        "task.withdraw": _("Task withdrawn"),
+        "extension.request": _("Extension requested"),
+        "extension.approve": _("Extension approved"),
+        "extension.reject": _("Extension rejected"),
+        "reminder.sent": _("Reminder sent"),
+    }
+    return labels.get(action, action)
+
+
+@bp.app_template_global()
+def extension_status_label(status: str) -> str:
+    labels = {
+        "pending": _("Pending"),
+        "approved": _("Approved"),
+        "rejected": _("Rejected"),
+        "cancelled": _("Cancelled"),
+    }
+    return labels.get(status, status)
+
+
+@bp.app_template_global()
+def field_label(name: str) -> str:
+    labels = {
+        "title": _("Title"),
+        "content": _("Content"),
+        "field": _("Field"),
+        "lead_unit_id": _("Lead unit"),
+        "coordinating_units": _("Coordinating units"),
+        "focal_person_id": _("Focal person"),
+        "monitor_id": _("Monitoring specialist"),
+        "assigned_by_id": _("Assigning leader"),
+        "is_priority": _("Priority"),
+        "is_urgent": _("Urgent"),
+        "assigned_on": _("Assigned on"),
+        "start_on": _("Start date"),
+        "current_due_on": _("Current due date"),
+        "proposed_due_on": _("Proposed due date"),
+        "progress": _("Progress"),
+        "last_report_on": _("Last report"),
+        "state": _("State"),
+        "result_text": _("Result"),
+        "result_doc_number": _("Result document number"),
+        "result_doc_on": _("Result document date"),
+        "result_file": _("File"),
+        "submitted_on": _("Submitted on"),
+        "completed_on": _("Completed on"),
+        "confirmed_by_id": _("Confirmed by"),
+        "confirmation_remark": _("Remark"),
+        "return_count": _("Returns"),
+        "extension_count": _("Extensions"),
+    }
+    return labels.get(name, name)
+
+
+@bp.app_template_global()
+def change_value(name: str, value) -> str:
+    """A before/after value of the audit log as a person reads it."""
+    from ..i18n import format_day
+
+    if value is None or value == "":
+        return "—"
+    if name == "state" and value in set(TaskState):
+        return state_label(value)
+    if name.endswith("_id") and isinstance(value, int):
+        model = Unit if name == "lead_unit_id" else User
+        row = db.session.get(model, value)
+        return row.label if isinstance(row, Unit) else (row.name if row else str(value))
+    if isinstance(value, bool):
+        return "✓" if value else "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return format_day(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+@bp.app_errorhandler(413)
+def upload_too_large(error):
+    """A request larger than MAX_CONTENT_LENGTH: back to the page with a message."""
+    flash(_("The file is too large."), "error")
+    target = request.referrer or ""
+    if not target.startswith(request.host_url):
+        target = url_for("tasks.index")
+    return redirect(target)

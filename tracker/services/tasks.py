@@ -67,6 +67,7 @@ class TaskFilter:
     assigned_from: date | None = None  # assigned on or after (a report period)
     assigned_to: date | None = None  # assigned on or before
     sort: str = "urgency"
+    monitor: int | None = None  # monitoring specialist of the Office (workflow: "my tasks")
 
     @classmethod
     def from_args(cls, args) -> TaskFilter:
@@ -164,6 +165,8 @@ def filtered_query_with_due(user: User, flt: TaskFilter, ctx: StatusContext):
         query = query.where((Task.lead_unit_id == flt.involving) | coordinates)
     if flt.leader is not None:
         query = query.where(Task.assigned_by_id == flt.leader)
+    if flt.monitor is not None:
+        query = query.where(Task.monitor_id == flt.monitor)
     if flt.field:
         query = query.where(Task.field == flt.field)
     if flt.directive is not None:

@@ -1,0 +1,174 @@
+"""The whole role × action matrix, through policy and over HTTP (including another unit's
+task reached by URL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tracker import policy
+from tracker.calendar import local_today
+from tracker.extensions import db
+from tracker.models import ExtensionRequest, Unit
+from tracker.policy import Action
+
+from .conftest import csrf_token_from, make_directive, make_task, make_unit, make_user
+
+A = Action
+ROLES = ("admin", "office", "leader", "unit_head", "unit_staff", "viewer")
+READ = {A.VIEW_TASK, A.VIEW_TIMELINE, A.DOWNLOAD_FILE, A.VIEW_DIRECTIVE}
+OFFICE = {
+    A.CREATE_DIRECTIVE,
+    A.EDIT_DIRECTIVE,
+    A.ADD_TASK,
+    A.EDIT_TASK,
+    A.WITHDRAW_TASK,
+    A.CONFIRM_RESULT,
+    A.DECIDE_EXTENSION,
+    A.LIST_PENDING_EXTENSIONS,
+}
+LEAD = {A.REPORT_PROGRESS, A.SUBMIT_RESULT, A.REQUEST_EXTENSION}
+
+# What each role may do to: its unit's task ("lead"), a task its unit coordinates
+# ("coordinating"), and another unit's task ("other"). The leader assigned all three.
+EXPECTED = {
+    "admin": {k: READ for k in ("lead", "coordinating", "other")},
+    "viewer": {k: READ for k in ("lead", "coordinating", "other")},
+    "office": {k: READ | OFFICE for k in ("lead", "coordinating", "other")},
+    "leader": {
+        k: READ | {A.DECIDE_EXTENSION, A.LIST_PENDING_EXTENSIONS}
+        for k in ("lead", "coordinating", "other")
+    },
+    "unit_head": {"lead": READ | LEAD, "coordinating": READ, "other": set()},
+    "unit_staff": {"lead": READ | LEAD, "coordinating": READ, "other": set()},
+}
+
+
+@pytest.fixture
+def tasks(app, users):
+    mine = db.session.scalar(select(Unit).filter_by(code="STTTT"))
+    other = make_unit("SYT", "Sở Y tế")
+    due = local_today() + timedelta(days=60)
+    lead = make_task(make_directive(), mine, due_on=due, assigned_by=users["leader"])
+    coordinating = make_task(
+        make_directive(), other, due_on=due, assigned_by=users["leader"], coordinating_units=[mine]
+    )
+    foreign = make_task(make_directive(), other, due_on=due, assigned_by=users["leader"])
+    for task in (lead, coordinating, foreign):
+        db.session.add(
+            ExtensionRequest(
+                task=task, proposed_due_on=due + timedelta(days=30), reason="x", due_on_before=due
+            )
+        )
+    db.session.commit()
+    return {"lead": lead, "coordinating": coordinating, "other": foreign}
+
+
+def test_policy_matrix(users, tasks):
+    for role in ROLES:
+        user = users[role]
+        for kind, task in tasks.items():
+            for action in policy.ALL_ACTIONS:
+                obj = task.directive if action in policy.DIRECTIVE_ACTIONS else task
+                if action in (A.CREATE_DIRECTIVE, A.LIST_PENDING_EXTENSIONS):
+                    obj = None
+                expected = action in EXPECTED[role][kind]
+                assert policy.can(user, action, obj) is expected, (role, kind, action)
+
+
+def test_a_leader_decides_only_the_extensions_of_tasks_they_assigned(users, tasks):
+    other_leader = make_user("leader")
+    assert not policy.can(other_leader, A.DECIDE_EXTENSION, tasks["lead"])
+    assert policy.can(other_leader, A.VIEW_TASK, tasks["lead"])
+
+
+def test_an_inactive_user_may_do_nothing(users, tasks):
+    users["office"].active = False
+    assert not any(policy.can(users["office"], a, tasks["lead"]) for a in policy.TASK_ACTIONS)
+
+
+def _switch(client, login_as, role):
+    client.delete_cookie("session")
+    login_as(role)
+
+
+# (action, method, url template, data) — allowed POSTs carry data a service refuses (empty
+# text, wrong state), so they answer 302 without changing anything.
+HTTP = [
+    (A.VIEW_TASK, "GET", "/tasks/{t}", None),
+    (A.EDIT_TASK, "GET", "/tasks/{t}/edit", None),
+    (A.REPORT_PROGRESS, "POST", "/tasks/{t}/report", {"progress": "10", "text": ""}),
+    (A.SUBMIT_RESULT, "POST", "/tasks/{t}/result", {"text": ""}),
+    (A.CONFIRM_RESULT, "POST", "/tasks/{t}/confirm", {"decision": "confirm"}),
+    (A.REQUEST_EXTENSION, "POST", "/tasks/{t}/extensions", {"reason": ""}),
+    (A.DECIDE_EXTENSION, "POST", "/extensions/{e}/decide", {"decision": "nothing"}),
+    (A.WITHDRAW_TASK, "POST", "/tasks/{t}/withdraw", {"reason": ""}),
+    (A.VIEW_DIRECTIVE, "GET", "/directives/{d}", None),
+    (A.EDIT_DIRECTIVE, "GET", "/directives/{d}/edit", None),
+    (A.ADD_TASK, "GET", "/directives/{d}/tasks/new", None),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_http_matrix(client, login_as, users, tasks, role):
+    login_as(role)
+    token = csrf_token_from(client.get("/tasks").get_data(as_text=True))
+    for kind, task in tasks.items():
+        ext = task.extension_requests[0]
+        for action, method, template, data in HTTP:
+            url = template.format(t=task.id, e=ext.id, d=task.directive_id)
+            if method == "GET":
+                response = client.get(url)
+                allowed_code = 200
+            else:
+                response = client.post(url, data={**data, "csrf_token": token})
+                allowed_code = 302
+            if action in EXPECTED[role][kind]:
+                expected = allowed_code
+            elif role in ("unit_head", "unit_staff") and kind == "other":
+                expected = 404  # another unit's task by URL: its existence does not leak
+            else:
+                expected = 403
+            assert response.status_code == expected, (role, kind, action, url)
+    # Nothing changed: every allowed POST was refused by the service with a message.
+    db.session.expire_all()
+    assert all(t.state == "assigned" and t.extension_count == 0 for t in tasks.values())
+    pending = client.get("/extensions/pending")
+    assert pending.status_code == (
+        200 if A.LIST_PENDING_EXTENSIONS in EXPECTED[role]["lead"] else 403
+    )
+    new_directive = client.get("/directives/new")
+    assert new_directive.status_code == (200 if role == "office" else 403)
+
+
+def test_files_are_served_only_to_those_who_see_the_task(client, login_as, users, tasks, app):
+    from pathlib import Path
+
+    task = tasks["other"]
+    task.result_file = f"{task.id}/abc_ket-qua.pdf"
+    db.session.commit()
+    path = Path(app.instance_path) / "uploads" / task.result_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"%PDF-1.4 ket qua")
+    url = f"/tasks/{task.id}/files/{task.result_file}"
+    login_as("viewer")
+    response = client.get(url)
+    assert response.data == b"%PDF-1.4 ket qua"
+    assert "attachment" in response.headers["Content-Disposition"]
+    response.close()
+    assert client.get(f"/tasks/{task.id}/files/{task.id}/../../etc/passwd").status_code == 404
+    _switch(client, login_as, "unit_staff")
+    assert client.get(url).status_code == 404
+
+
+def test_directive_list_shows_unit_staff_only_directives_of_their_tasks(
+    client, login_as, users, tasks
+):
+    login_as("unit_staff")
+    html = client.get("/directives/").get_data(as_text=True)
+    assert tasks["lead"].directive.symbol in html
+    assert tasks["coordinating"].directive.symbol in html
+    assert tasks["other"].directive.symbol not in html
+    assert client.get(f"/directives/{tasks['other'].directive_id}").status_code == 404

@@ -1,0 +1,243 @@
+"""Directives: list, detail with tasks and progress, create/edit (Office), add tasks."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import exists, extract, func, or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import policy
+from ..calendar import local_today
+from ..extensions import db
+from ..models import Directive, DirectiveKind, OriginLevel, Role, Task, User
+from ..policy import Action
+from ..services import tasks as task_service
+from ..services import workflow
+from ..status import time_status
+from ..text import fold
+from .tasks import now, parse_date, parse_int, task_form_choices, task_values
+
+bp = Blueprint("directives", __name__, url_prefix="/directives")
+
+
+def get_directive_or_abort(directive_id: int, action: str = Action.VIEW_DIRECTIVE) -> Directive:
+    directive = db.session.get(Directive, directive_id)
+    if directive is None or not policy.can(current_user, Action.VIEW_DIRECTIVE, directive):
+        abort(404)
+    if not policy.can(current_user, action, directive):
+        abort(403)
+    return directive
+
+
+@bp.route("/")
+@login_required
+def index():
+    args = request.args
+    query = select(Directive).where(
+        exists(
+            select(Task.id).where(
+                Task.directive_id == Directive.id, policy.visible_tasks_clause(current_user)
+            )
+        )
+        if current_user.role in policy.UNIT_ROLES
+        else Directive.id.is_not(None)
+    )
+    q = (args.get("q") or "").strip()
+    if q:
+        # Symbols and summaries are short: fold in Python-compatible SQL is not portable,
+        # so match the folded text of the directive's tasks or the raw symbol/summary.
+        folded = fold(q)
+        query = query.where(
+            or_(
+                func.lower(Directive.symbol).contains(q.lower(), autoescape=True),
+                Directive.summary.contains(q, autoescape=True),
+                exists(
+                    select(Task.id).where(
+                        Task.directive_id == Directive.id,
+                        Task.search_text.contains(folded, autoescape=True),
+                    )
+                ),
+            )
+        )
+    leader = parse_int(args.get("leader"))
+    if leader:
+        # The signer, or the leader who assigned one of its tasks.
+        query = query.where(
+            or_(
+                Directive.signer_id == leader,
+                exists(
+                    select(Task.id).where(
+                        Task.directive_id == Directive.id, Task.assigned_by_id == leader
+                    )
+                ),
+            )
+        )
+    if args.get("kind") in set(DirectiveKind):
+        query = query.where(Directive.kind == args["kind"])
+    year = parse_int(args.get("year"))
+    if year:
+        query = query.where(extract("year", Directive.issued_on) == year)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    per_page = current_app.config["TASKS_PER_PAGE"]
+    page = max(1, args.get("page", 1, type=int))
+    directives = db.session.scalars(
+        query.order_by(Directive.issued_on.desc(), Directive.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    counts = dict(
+        db.session.execute(
+            select(Task.directive_id, func.count(Task.id))
+            .where(Task.directive_id.in_([d.id for d in directives]))
+            .group_by(Task.directive_id)
+        ).all()
+    )
+    return render_template(
+        "directives/index.html",
+        directives=directives,
+        counts=counts,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // per_page)),
+        args={k: v for k, v in args.items() if k != "page" and v},
+        leaders=db.session.scalars(
+            select(User).where(User.role == Role.LEADER).order_by(User.name)
+        ).all(),
+        kinds=list(DirectiveKind),
+        may_create=policy.can(current_user, Action.CREATE_DIRECTIVE),
+    )
+
+
+@bp.route("/<int:directive_id>")
+@login_required
+def show(directive_id: int):
+    directive = get_directive_or_abort(directive_id)
+    ctx = task_service.status_context(local_today())
+    rows = [
+        (task, time_status(task, ctx))
+        for task in directive.tasks
+        if policy.can_view_task(current_user, task)
+    ]
+    return render_template(
+        "directives/show.html",
+        directive=directive,
+        rows=rows,
+        may_edit=policy.can(current_user, Action.EDIT_DIRECTIVE, directive),
+    )
+
+
+def directive_values(form) -> dict:
+    return {
+        "symbol": form.get("symbol", "").strip(),
+        "kind": form.get("kind") if form.get("kind") in set(DirectiveKind) else None,
+        "issued_on": parse_date(form.get("issued_on")),
+        "signer_name": form.get("signer_name", "").strip(),
+        "signer_position": form.get("signer_position", "").strip() or None,
+        "issuing_body": form.get("issuing_body", "").strip(),
+        "summary": form.get("summary", "").strip(),
+        "meeting_title": form.get("meeting_title", "").strip() or None,
+        "meeting_on": parse_date(form.get("meeting_on")),
+        "meeting_chair": form.get("meeting_chair", "").strip() or None,
+        "origin_level": form.get("origin_level")
+        if form.get("origin_level") in set(OriginLevel)
+        else OriginLevel.PROVINCIAL.value,
+        "external_id": form.get("external_id", "").strip() or None,
+    }
+
+
+def _render_form(directive, values, status=200):
+    return render_template(
+        "directives/form.html",
+        directive=directive,
+        values=values or {},
+        kinds=list(DirectiveKind),
+        levels=list(OriginLevel),
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    if not policy.can(current_user, Action.CREATE_DIRECTIVE):
+        abort(403)
+    if request.method == "POST":
+        values = directive_values(request.form)
+        try:
+            directive = workflow.create_directive(current_user, values, now=now())
+            db.session.commit()
+        except workflow.WorkflowError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return _render_form(None, values, 400)
+        flash(_("Directive saved."), "success")
+        return redirect(url_for("directives.show", directive_id=directive.id))
+    return _render_form(None, {"issuing_body": "UBND tỉnh", "origin_level": "provincial"})
+
+
+@bp.route("/<int:directive_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(directive_id: int):
+    directive = get_directive_or_abort(directive_id, Action.EDIT_DIRECTIVE)
+    if request.method == "POST":
+        values = directive_values(request.form)
+        try:
+            workflow.update_directive(
+                current_user,
+                directive,
+                values,
+                version=parse_int(request.form.get("version")) or 0,
+                now=now(),
+            )
+            db.session.commit()
+        except (workflow.WorkflowError, StaleDataError) as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return _render_form(db.session.get(Directive, directive_id), values, 409)
+        flash(_("Directive saved."), "success")
+        return redirect(url_for("directives.show", directive_id=directive.id))
+    return _render_form(directive, {k: getattr(directive, k) for k in workflow.DIRECTIVE_FIELDS})
+
+
+@bp.route("/<int:directive_id>/tasks/new", methods=["GET", "POST"])
+@login_required
+def add_task(directive_id: int):
+    directive = get_directive_or_abort(directive_id, Action.ADD_TASK)
+    values = None
+    if request.method == "POST":
+        values = task_values(request.form)
+        try:
+            task = workflow.add_task(current_user, directive, values, now=now())
+            db.session.commit()
+        except workflow.WorkflowError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return render_template(
+                "tasks/form.html",
+                task=None,
+                directive=directive,
+                values=values,
+                **task_form_choices(),
+            ), 400
+        flash(_("Task assigned."), "success")
+        return redirect(url_for("tasks.show", task_id=task.id))
+    return render_template(
+        "tasks/form.html", task=None, directive=directive, values=values, **task_form_choices()
+    )
+
+
+KIND_LABELS = {
+    DirectiveKind.CONCLUSION_NOTICE: ("Conclusion notice", "Thông báo kết luận"),
+    DirectiveKind.OFFICIAL_LETTER: ("Official letter", "Công văn"),
+    DirectiveKind.DECISION: ("Decision", "Quyết định"),
+    DirectiveKind.INSTRUCTION: ("Instruction", "Chỉ thị"),
+    DirectiveKind.PLAN: ("Plan", "Kế hoạch"),
+    DirectiveKind.MEETING_OPINION: ("Opinion at a meeting", "Ý kiến tại cuộc họp"),
+}
+
+
+@bp.app_template_global()
+def kind_label(kind) -> str:
+    from ..i18n import current_locale
+
+    en, vi = KIND_LABELS.get(DirectiveKind(kind), (kind, kind))
+    return en if current_locale() == "en" else vi
