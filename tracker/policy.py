@@ -38,3 +38,16 @@ def can_view_task(user: User, task: Task) -> bool:
             unit.id == user.unit_id for unit in task.coordinating_units
         )
     return False
+
+
+# --- reminders ---
+
+
+def can_escalate(user: User, task: Task) -> bool:
+    """Escalations (nhắc nhở, phê bình, yêu cầu giải trình) come from the Office or a leader."""
+    return user.is_authenticated and user.role in {Role.OFFICE, Role.LEADER}
+
+
+def can_manage_outbox(user: User) -> bool:
+    """The outbox page (failed mails, retry, cancel) is the administrator's."""
+    return user.is_authenticated and user.role == Role.ADMIN
