@@ -20,6 +20,14 @@ from ..models import AuditEvent, Escalation, OutboxMessage, OutboxState, Task
 from ..reminders import outbox as outbox_service
 from ..reminders.escalations import EscalationError, record_escalation
 
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # wtforms < 3.3 takes (value, label) tuples
+
+    def SelectChoice(value, label):  # noqa: N802
+        return (value, label)
+
+
 bp = Blueprint("reminders", __name__)
 
 FAILED_ROWS_SHOWN = 200
@@ -29,9 +37,9 @@ class EscalationForm(FlaskForm):
     kind = SelectField(
         _l("Kind"),
         choices=[
-            ("reminder", _l("Reminder (nhắc nhở)")),
-            ("criticism", _l("Criticism (phê bình)")),
-            ("explanation", _l("Request for explanation")),
+            SelectChoice("reminder", _l("Reminder (nhắc nhở)")),
+            SelectChoice("criticism", _l("Criticism (phê bình)")),
+            SelectChoice("explanation", _l("Request for explanation")),
         ],
     )
     note = TextAreaField(_l("Content"), validators=[DataRequired(), Length(max=4000)])

@@ -68,14 +68,15 @@ def build_scheduler(app, *, blocking: bool = False):
     config = app.config
     zone = ZoneInfo(config["TIMEZONE"])
     cls = BlockingScheduler if blocking else BackgroundScheduler
-    scheduler = cls(
-        timezone=zone,
-        job_defaults={
-            "coalesce": True,
-            "max_instances": 1,
-            "misfire_grace_time": config["REMINDER_MISFIRE_GRACE_SECONDS"],
-        },
-    )
+    # Coalesce: after a pause (laptop asleep, process stopped) run once, not once per
+    # missed tick; a tick late by less than the grace time still runs.
+    job_options = {
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": config["REMINDER_MISFIRE_GRACE_SECONDS"],
+        "replace_existing": True,
+    }
+    scheduler = cls(timezone=zone)
     daily_h, daily_m = (int(x) for x in config["REMINDER_DAILY_AT"].split(":"))
     digest_h, digest_m = (int(x) for x in config["REMINDER_DIGEST_AT"].split(":"))
     scheduler.add_job(
@@ -83,21 +84,21 @@ def build_scheduler(app, *, blocking: bool = False):
         IntervalTrigger(minutes=config["REMINDER_PLAN_EVERY_MINUTES"], timezone=zone),
         id=PLAN_JOB,
         name="plan reminders",
-        replace_existing=True,
+        **job_options,
     )
     scheduler.add_job(
         _job(app, plan=False),
         IntervalTrigger(seconds=config["REMINDER_DELIVER_EVERY_SECONDS"], timezone=zone),
         id=DELIVER_JOB,
         name="deliver the outbox",
-        replace_existing=True,
+        **job_options,
     )
     scheduler.add_job(
         _job(app),
         CronTrigger(hour=daily_h, minute=daily_m, timezone=zone),
         id=DAILY_JOB,
         name="daily reminders",
-        replace_existing=True,
+        **job_options,
     )
     scheduler.add_job(
         _job(app),
@@ -109,7 +110,7 @@ def build_scheduler(app, *, blocking: bool = False):
         ),
         id=DIGEST_JOB,
         name="weekly digest",
-        replace_existing=True,
+        **job_options,
     )
     return scheduler
 
