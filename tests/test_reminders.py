@@ -627,6 +627,8 @@ def test_the_scheduler_is_built_with_its_jobs_and_time_zone(app):
 
 
 def test_in_process_scheduler_skips_the_reloader_parent(app, monkeypatch):
+    import click
+
     from tracker.reminders.scheduler import should_start_in_process
 
     app.config.update(SCHEDULER=True, TESTING=False, DEBUG=True)
@@ -634,6 +636,11 @@ def test_in_process_scheduler_skips_the_reloader_parent(app, monkeypatch):
     assert not should_start_in_process(app)
     monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
     assert should_start_in_process(app)
+    # Only the web server's process: not `tracker init-db` with TRACKER_SCHEDULER=on.
+    with click.Context(click.Command("init-db"), info_name="init-db"):
+        assert not should_start_in_process(app)
+    with click.Context(click.Command("run"), info_name="run"):
+        assert should_start_in_process(app)
     app.config.update(SCHEDULER=False)
     assert not should_start_in_process(app)
 

@@ -61,15 +61,15 @@ def insert_items(session, items: list[OutboxItem], now: datetime) -> int:
                 "created_at": now,
             }
         )
+    # One cached statement, executed with many parameter sets: SQLAlchemy batches it into
+    # multi-row INSERTs ("insertmanyvalues") and returns the ids of the rows it added.
+    stmt = (
+        insert(OutboxMessage.__table__)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboxMessage.__table__.c.id)
+    )
     for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start : start + INSERT_CHUNK]
-        stmt = (
-            insert(OutboxMessage.__table__)
-            .values(chunk)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(OutboxMessage.__table__.c.id)
-        )
-        inserted += len(session.execute(stmt).all())
+        inserted += len(session.execute(stmt, rows[start : start + INSERT_CHUNK]).all())
     return inserted
 
 

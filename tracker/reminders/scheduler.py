@@ -10,6 +10,7 @@ import os
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -82,6 +83,7 @@ def build_scheduler(app, *, blocking: bool = False):
     scheduler.add_job(
         _job(app, deliver=False),
         IntervalTrigger(minutes=config["REMINDER_PLAN_EVERY_MINUTES"], timezone=zone),
+        next_run_time=datetime.now(zone),  # catch up at start-up, then every few minutes
         id=PLAN_JOB,
         name="plan reminders",
         **job_options,
@@ -116,9 +118,13 @@ def build_scheduler(app, *, blocking: bool = False):
 
 
 def should_start_in_process(app) -> bool:
-    """TRACKER_SCHEDULER=on, and not the reloader's watching parent process (which would
-    make two schedulers; harmless for correctness, but twice the work)."""
+    """TRACKER_SCHEDULER=on, in a process that serves the web: not another command
+    (``tracker init-db`` must not start one), and not the reloader's watching parent
+    process (two schedulers are harmless for correctness, but twice the work)."""
     if not app.config.get("SCHEDULER") or app.testing:
+        return False
+    command = click.get_current_context(silent=True)
+    if command is not None and command.info_name != "run":
         return False
     return not (app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true")
 
