@@ -626,6 +626,17 @@ def test_the_scheduler_is_built_with_its_jobs_and_time_zone(app):
     assert type(blocking).__name__ == "BlockingScheduler" and not blocking.running
 
 
+def test_the_scheduler_refuses_smtp_settings_that_cannot_work(app):
+    from tracker.reminders.scheduler import build_scheduler
+
+    app.config["SMTP_PASSWORD"] = "mật khẩu"
+    with pytest.raises(ValueError, match="TRACKER_SMTP_PASSWORD must be ASCII"):
+        build_scheduler(app)
+    app.config.update(SMTP_PASSWORD="secret", SMTP_TLS="tls")
+    with pytest.raises(ValueError, match="TRACKER_SMTP_TLS"):
+        build_scheduler(app)
+
+
 def test_in_process_scheduler_skips_the_reloader_parent(app, monkeypatch):
     import click
 
@@ -709,3 +720,26 @@ def test_unit_staff_cannot_escalate(app, client, login_as, users):
     page = client.get(f"/tasks/{task.id}/escalations")
     assert page.status_code == 200 and "<textarea" not in page.get_data(as_text=True)
     assert escalate(client, task.id, kind="reminder", note="Nhắc").status_code == 403
+
+
+def test_a_mail_that_cannot_be_built_is_released_and_fails_after_the_maximum_attempts(
+    app, smtp, worker_apps, monkeypatch
+):
+    from tracker.reminders import mail
+
+    o = Office()
+    one_overdue_task(o)
+    worker = worker_apps(smtp.port, REMINDER_MAX_ATTEMPTS=2)
+    now = at(date(2021, 3, 11))
+    run(worker, "plan", now)
+
+    def broken(*args):
+        raise RuntimeError("template missing")
+
+    monkeypatch.setattr(mail, "render_mail", broken)
+    for hours in range(2):
+        with pytest.raises(RuntimeError):
+            run(worker, "deliver", now + timedelta(hours=hours))
+        assert rows(state=OutboxState.SENDING) == []
+    failed = rows(state=OutboxState.FAILED)
+    assert len(failed) == 2 and "template missing" in failed[0].last_error

@@ -119,6 +119,9 @@ class SmtpTransport:
             raise _classify(exc) from exc
         except smtplib.SMTPException as exc:
             raise _classify(exc) from exc
+        except Exception as exc:  # e.g. a non-ASCII password: retried, then failed, visible
+            self.close()
+            raise TemporaryError(f"{type(exc).__name__}: {exc}") from exc
 
     def close(self) -> None:
         if self.connection is not None:
@@ -145,6 +148,16 @@ class EmlTransport:
         pass
 
 
+def check_smtp_settings(config) -> None:
+    """Refuse to start with settings that can never work (DESIGN §4: smtplib cannot log
+    in with a non-ASCII user name or password)."""
+    for name in ("SMTP_USER", "SMTP_PASSWORD"):
+        if not str(config.get(name) or "").isascii():
+            raise ValueError(f"TRACKER_{name} must be ASCII: smtplib cannot log in otherwise")
+    if str(config.get("SMTP_TLS") or "").lower() not in {"", "starttls", "ssl"}:
+        raise ValueError("TRACKER_SMTP_TLS must be empty, 'starttls' or 'ssl'")
+
+
 def make_transport(app=None):
     app = app or current_app
     if app.config["SMTP_HOST"]:
@@ -168,8 +181,18 @@ def deliver(now: datetime, *, session=None, worker: str | None = None, transport
     result.claimed = len(ids)
     if not ids:
         return result
-    rows = _load(session, ids)
-    mails, cancelled = _compose(session, rows, now)
+    try:
+        mails, cancelled = _compose(session, _load(session, ids), now)
+    except Exception as exc:
+        # A mail that cannot be built (a template error, say) must not sit claimed forever:
+        # back off like a temporary error, fail after the maximum attempts, then raise.
+        session.rollback()
+        claimed = session.execute(
+            select(OutboxMessage.id, OutboxMessage.attempts).where(OutboxMessage.id.in_(ids))
+        ).all()
+        session.commit()
+        _retry_later(session, claimed, worker, now, f"{type(exc).__name__}: {exc}")
+        raise
     session.commit()  # nothing held open while talking to SMTP
     if cancelled:
         _finish(session, cancelled, worker, state=OutboxState.CANCELLED, now=now)

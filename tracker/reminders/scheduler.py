@@ -66,7 +66,10 @@ def _job(app, **kw):
 
 def build_scheduler(app, *, blocking: bool = False):
     """The scheduler with its jobs, not started."""
+    from .delivery import check_smtp_settings
+
     config = app.config
+    check_smtp_settings(config)
     zone = ZoneInfo(config["TIMEZONE"])
     cls = BlockingScheduler if blocking else BackgroundScheduler
     # Coalesce: after a pause (laptop asleep, process stopped) run once, not once per
