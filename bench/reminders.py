@@ -53,7 +53,6 @@ def bench(url: str, tasks: int, smtp: SmtpServer, instance: str, deliver_limit: 
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": smtp.port,
             "MAIL_FROM": "nhacviec@bench.local",
-            "REMINDER_BATCH_SIZE": 500,
         },
         instance_path=instance,
     )

@@ -420,6 +420,24 @@ def test_two_planners_and_two_workers_at_once_deliver_every_mail_exactly_once(
     assert len([r for r in recipients if r.startswith("staff")]) == 40
 
 
+def test_one_mail_a_person_a_day_however_many_reminders(app, smtp, worker_apps):
+    o = Office()
+    many_tasks(o, 6)
+    worker = worker_apps(smtp.port, REMINDER_BATCH_SIZE=2)
+    now = at(date(2021, 3, 11))
+    run(worker, "plan", now)
+    passes = []
+    while result := run(worker, "deliver", now):
+        if not result.claimed:
+            break
+        passes.append((result.mails, result.sent))
+    monitor_mails = [
+        m for m in smtp.messages if m["To"].addresses[0].addr_spec == "monitor@test.local"
+    ]
+    assert len(monitor_mails) == 1 and len(smtp.messages) == 7
+    assert sum(sent for _, sent in passes) == 12 and all(mails <= 2 for mails, _ in passes)
+
+
 def test_smtp_down_then_up_every_mail_arrives_once(app, smtp_down, worker_apps):
     o = Office()
     many_tasks(o, 3)

@@ -57,7 +57,7 @@ class Defaults:
     REMINDER_PLAN_EVERY_MINUTES = 15
     REMINDER_DELIVER_EVERY_SECONDS = 60
     REMINDER_MISFIRE_GRACE_SECONDS = 600
-    REMINDER_BATCH_SIZE = 500
+    REMINDER_BATCH_SIZE = 100  # mails (recipient and day) claimed by one delivery pass
     REMINDER_LEASE_SECONDS = 300  # a crashed worker's claim is taken over after this
     REMINDER_MAX_ATTEMPTS = 8
     REMINDER_RETRY_BASE_SECONDS = 60  # 1, 2, 4, 8 … minutes

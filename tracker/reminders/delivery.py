@@ -67,6 +67,10 @@ class DeliveryResult:
 class TemporaryError(Exception):
     """Connection refused or dropped, or a 4xx reply: try again later."""
 
+    def __init__(self, message: str, *, unreachable: bool = False):
+        super().__init__(message)
+        self.unreachable = unreachable  # no point trying the other mails of this pass
+
 
 class PermanentError(Exception):
     """A 5xx reply: keep the row as failed for the admin."""
@@ -78,7 +82,7 @@ def _classify(exc: Exception) -> Exception:
         return _by_code(code, text)
     if isinstance(exc, smtplib.SMTPResponseException):
         return _by_code(exc.smtp_code, exc.smtp_error)
-    return TemporaryError(f"{type(exc).__name__}: {exc}")
+    return TemporaryError(f"{type(exc).__name__}: {exc}", unreachable=True)
 
 
 def _by_code(code: int, text) -> Exception:
@@ -141,8 +145,11 @@ class EmlTransport:
         name = re.sub(r"[^A-Za-z0-9._-]", "_", message["Message-ID"].strip("<>"))
         path = self.folder / f"{name}.eml"
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(bytes(message))
-        os.replace(tmp, path)
+        try:
+            tmp.write_bytes(bytes(message))
+            os.replace(tmp, path)
+        except OSError as exc:  # a full disk, say: retried like a temporary SMTP failure
+            raise TemporaryError(f"{type(exc).__name__}: {exc}", unreachable=True) from exc
 
     def close(self) -> None:
         pass
@@ -210,10 +217,7 @@ def deliver(now: datetime, *, session=None, worker: str | None = None, transport
                     error = None
                 except (TemporaryError, PermanentError) as exc:
                     error = exc
-                    if (
-                        isinstance(exc, TemporaryError)
-                        and getattr(transport, "connection", 0) is None
-                    ):
+                    if getattr(exc, "unreachable", False):
                         down = exc
             if error is None:
                 _mark_sent(session, group, worker, message["Message-ID"], now)

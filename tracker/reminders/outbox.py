@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -82,15 +82,22 @@ def claimable(now: datetime):
 
 
 def claim(session, now: datetime, worker: str, limit: int, lease_seconds: int) -> list[int]:
-    """Take up to ``limit`` rows for ``worker`` until the lease expires, and commit.
+    """Take the due rows of up to ``limit`` (recipient, day) groups for ``worker`` until the
+    lease expires, and commit. Whole groups, so one person gets one mail a day however
+    many reminders they have.
 
     PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets concurrent workers take disjoint rows;
     SQLite: the transaction began with BEGIN IMMEDIATE, so claims are serialised."""
+    groups = (
+        select(OutboxMessage.recipient_id, OutboxMessage.day)
+        .where(claimable(now))
+        .group_by(OutboxMessage.recipient_id, OutboxMessage.day)
+        .order_by(OutboxMessage.recipient_id, OutboxMessage.day)
+        .limit(limit)
+    )
     candidates = (
         select(OutboxMessage.id)
-        .where(claimable(now))
-        .order_by(OutboxMessage.recipient_id, OutboxMessage.day, OutboxMessage.id)
-        .limit(limit)
+        .where(claimable(now), tuple_(OutboxMessage.recipient_id, OutboxMessage.day).in_(groups))
         .with_for_update(skip_locked=True)
     )
     stmt = (
