@@ -39,7 +39,9 @@ class QueryCounter:
         self.count += 1
 
 
-def bench(url: str, tasks: int, smtp: SmtpServer, instance: str, deliver_limit: int) -> dict:
+def bench(
+    url: str, tasks: int, smtp: SmtpServer, instance: str, deliver_limit: int, single_mails: int
+) -> dict:
     from flask_migrate import upgrade
 
     from tracker import demo
@@ -112,6 +114,37 @@ def bench(url: str, tasks: int, smtp: SmtpServer, instance: str, deliver_limit: 
         figures["reminders/s"] = reminders / elapsed if elapsed else 0
         figures["delivery SQL statements"] = counter.count
         figures["outbox rows"] = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+
+        # Small mails: one reminder each (distinct days make distinct mails), the worst case
+        # for per-mail overhead (SMTP round trips, one commit per mail).
+        from tracker.models import Task, User
+        from tracker.reminders.outbox import OutboxItem, insert_items
+
+        pairs = db.session.execute(
+            select(Task.id, Task.focal_person_id)
+            .join(User, User.id == Task.focal_person_id)
+            .where(Task.state.in_(["assigned", "in_progress"]), User.active.is_(True))
+            .order_by(Task.id)
+            .limit(single_mails)
+        ).all()
+        items = [
+            OutboxItem("overdue", monday - timedelta(days=1 + k), user, "focal", task, {"days": 1})
+            for k, (task, user) in enumerate(pairs)
+        ]
+        insert_items(db.session, items, now)
+        db.session.commit()
+        smtp.take()
+        started = time.perf_counter()
+        mails = 0
+        while True:
+            done = delivery.deliver(now)
+            if not done.claimed:
+                break
+            mails += done.mails
+        elapsed = time.perf_counter() - started
+        figures["single-reminder mails"] = mails
+        figures["received by SMTP server "] = len(smtp.take())
+        figures["single mails/s"] = mails / elapsed if elapsed else 0
         db.session.remove()
         db.engine.dispose()
     return figures
@@ -121,6 +154,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--deliver", type=int, default=5_000, help="reminders to deliver")
+    parser.add_argument("--single", type=int, default=1_000, help="one-reminder mails to deliver")
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--no-pg", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
@@ -132,7 +166,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-reminders-") as scratch:
             if not args.no_sqlite:
                 url = f"sqlite:///{Path(scratch) / 'bench.db'}"
-                results["SQLite"] = bench(url, args.tasks, smtp, scratch, args.deliver)
+                results["SQLite"] = bench(url, args.tasks, smtp, scratch, args.deliver, args.single)
             if not args.no_pg:
                 admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
                 with admin.connect() as conn:
@@ -146,6 +180,7 @@ def main() -> None:
                         smtp,
                         scratch,
                         args.deliver,
+                        args.single,
                     )
                 finally:
                     with admin.connect() as conn:
