@@ -42,7 +42,7 @@ run: install
 	$(BIN)/tracker init-db
 	$(BIN)/tracker seed
 	$(BIN)/tracker demo --if-empty
-	$(BIN)/flask --app tracker run --host 127.0.0.1 --port 5000
+	TRACKER_SCHEDULER=on $(BIN)/flask --app tracker run --host 127.0.0.1 --port 5000
 
 test: install-test browser
 	@echo "=== Test suite on SQLite ==="

@@ -28,3 +28,31 @@ def test_sign_in_and_see_the_seeded_task_list(page, runner, users):
     rows = page.locator("table.tasks tbody tr")
     assert rows.count() == 1
     assert "Lý Sơn" in rows.first.inner_text()
+
+
+def test_office_records_an_escalation_on_a_phone(page, users):
+    from datetime import date
+
+    from tracker.extensions import db
+
+    from .conftest import make_directive, make_task
+
+    task = make_task(
+        make_directive("12/TB-UBND"),
+        users["unit_head"].unit,
+        title="Hoàn thiện mạng lưới đài truyền thanh cấp xã",
+        due_on=date(2021, 3, 31),
+    )
+    db.session.commit()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, users["office"].email)
+    page.goto(f"/tasks/{task.id}/escalations")
+    page.select_option("select[name=kind]", "criticism")
+    page.fill("textarea[name=note]", "Phê bình việc chậm triển khai.")
+    page.click("input[type=submit]")
+    page.wait_for_load_state()
+    assert "Đã ghi nhận" in page.locator(".flash").inner_text()
+    item = page.locator(".escalation").first
+    assert "Phê bình" in item.inner_text() and "chậm triển khai" in item.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "reminders-escalation-phone")

@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     register_template_helpers(app)
     register_error_pages(app)
     register_cli(app)
+    register_scheduler(app)
     return app
 
 
@@ -61,13 +62,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import admin, auth, directives, reports, tasks
+    from .blueprints import admin, auth, directives, reminders, reports, tasks
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(directives.bp)
+    app.register_blueprint(reminders.bp)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -96,3 +98,11 @@ def register_cli(app: Flask) -> None:
     from .cli import register_commands
 
     register_commands(app)
+
+
+def register_scheduler(app: Flask) -> None:
+    """The reminder scheduler in this process: only with TRACKER_SCHEDULER=on (``make run``),
+    never in the reloader's watching parent, never in tests (see tracker/reminders/)."""
+    from .reminders.scheduler import start_in_process
+
+    start_in_process(app)

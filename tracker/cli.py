@@ -6,6 +6,7 @@ and a message naming what is wrong.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import sys
 import time
@@ -192,7 +193,113 @@ def report_command(period_text: str, as_of_text: str | None, fmt: str, output: P
     click.echo(f"Wrote {output} ({period.label}, as of {as_of:%d/%m/%Y}).")
 
 
-COMMANDS = [init_db_command, seed_command, create_user_command, demo_command, report_command]
+def _moment(value: str | None):
+    """--at ISO-DATETIME: a naive time is local (Asia/Ho_Chi_Minh); none means now."""
+    from datetime import UTC, datetime
+
+    from .calendar import local_zone
+
+    if not value:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"error: --at {value!r} is not an ISO date-time (e.g. 2021-03-15T08:00)")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=local_zone())
+    return moment
+
+
+@click.group("reminders")
+def reminders_group():
+    """Plan and deliver reminder mails once (the scheduler does it every few minutes)."""
+
+
+_at_option = click.option(
+    "--at", "at", metavar="ISO-DATETIME", help="as of this time (default: now)"
+)
+
+
+def _echo_plan(result) -> None:
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(result.by_kind.items())) or "none"
+    click.echo(
+        f"Planned {result.planned} reminders for {result.day:%d/%m/%Y} ({kinds}); "
+        f"{result.inserted} new in the outbox."
+    )
+
+
+def _echo_delivery(result) -> None:
+    click.echo(
+        f"Delivered {result.mails} mails ({result.sent} reminders); retry later "
+        f"{result.retried}, failed {result.failed}, cancelled {result.cancelled}."
+    )
+    for error in sorted(set(result.errors)):
+        click.echo(f"  error: {error}", err=True)
+
+
+@reminders_group.command("plan")
+@_at_option
+@with_appcontext
+def reminders_plan_command(at):
+    """Put the reminders due now into the outbox."""
+    from .reminders.planner import plan
+
+    result = plan(_moment(at))
+    db.session.commit()
+    _echo_plan(result)
+
+
+@reminders_group.command("deliver")
+@_at_option
+@with_appcontext
+def reminders_deliver_command(at):
+    """Send what the outbox holds (SMTP, or .eml files in instance/mail/)."""
+    from .reminders.delivery import deliver
+
+    _echo_delivery(deliver(_moment(at)))
+
+
+@reminders_group.command("run")
+@_at_option
+@with_appcontext
+def reminders_run_command(at):
+    """Plan, then deliver."""
+    from .reminders.delivery import deliver
+    from .reminders.planner import plan
+
+    moment = _moment(at)
+    result = plan(moment)
+    db.session.commit()
+    _echo_plan(result)
+    _echo_delivery(deliver(moment))
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the reminder scheduler in this process (for gunicorn or several hosts: start
+    exactly this one next to the web workers, and leave TRACKER_SCHEDULER off for them)."""
+    import logging
+
+    from .reminders.scheduler import build_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = current_app._get_current_object()
+    scheduler = build_scheduler(app, blocking=True)
+    click.echo(f"Reminder scheduler running (time zone {app.config['TIMEZONE']}); Ctrl-C stops it.")
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()
+
+
+COMMANDS = [
+    init_db_command,
+    seed_command,
+    create_user_command,
+    demo_command,
+    report_command,
+    reminders_group,
+    scheduler_command,
+]
 
 
 def register_commands(app: Flask) -> None:

@@ -79,3 +79,24 @@ class Defaults:
         {"pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "png", "jpg", "jpeg", "zip", "txt"}
     )
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+
+    # Reminders (DESIGN §1, issue 4). Working days come from tracker/calendar.py.
+    REMINDER_ON_ASSIGNMENT = True
+    REMINDER_BEFORE_WORKING_DAYS = (5, 1)  # before the current due date
+    REMINDER_ON_DUE_DATE = True
+    REMINDER_OVERDUE_EVERY_WORKING_DAYS = 3
+    REMINDER_OVERDUE_COPY_HEAD_AFTER_DAYS = 7  # calendar days overdue
+    REMINDER_DIGEST_WEEKDAY = 0  # Monday
+    REMINDER_DIGEST_AT = "07:30"
+    REMINDER_DIGEST_HORIZON_DAYS = 7  # overdue or due within this many days
+    REMINDER_DAILY_AT = "07:00"  # day-based reminders are planned from this local time
+    REMINDER_ASSIGNMENT_LOOKBACK_DAYS = 1  # an assignment missed while the planner was down
+    REMINDER_PLAN_EVERY_MINUTES = 15
+    REMINDER_DELIVER_EVERY_SECONDS = 60
+    REMINDER_MISFIRE_GRACE_SECONDS = 600
+    REMINDER_BATCH_SIZE = 100  # mails (recipient and day) claimed by one delivery pass
+    REMINDER_LEASE_SECONDS = 300  # a crashed worker's claim is taken over after this
+    REMINDER_MAX_ATTEMPTS = 8
+    REMINDER_RETRY_BASE_SECONDS = 60  # 1, 2, 4, 8 … minutes
+    REMINDER_RETRY_MAX_SECONDS = 6 * 3600
+    SMTP_TIMEOUT = 30

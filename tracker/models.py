@@ -425,3 +425,80 @@ Index(
     Task.original_due_on,
     Task.id,
 )
+
+# --- reminders ---
+
+
+class OutboxState(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a worker until lease_until
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class OutboxMessage(db.Model):
+    """One reminder item for one recipient. Items for the same recipient and day are sent
+    together in one mail; ``key`` makes planning idempotent (DESIGN §2)."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # recipient:kind:task-or-digest:day — unique, so a second planner adds nothing.
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    day: Mapped[date] = mapped_column(Date)  # local day the reminder belongs to
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    # Why the recipient gets it (focal, head, coordinator, monitor, leader): re-checked at
+    # delivery, so a unit no longer on the task is not mailed.
+    reason: Mapped[str] = mapped_column(String(20))
+    task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("task.id", ondelete="CASCADE"), index=True
+    )
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(20), default=OutboxState.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    recipient: Mapped[User] = relationship()
+    task: Mapped[Task | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_enum_values(OutboxState)})", name="state"),
+        # The delivery claim: pending rows that are due, or claims whose lease expired.
+        Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+
+# The reminder planner also selects tasks assigned lately (issue 4).
+Index("ix_task_state_assigned_on", Task.state, Task.assigned_on)
+
+
+class EscalationKind(enum.StrEnum):
+    REMINDER = "reminder"  # nhắc nhở
+    CRITICISM = "criticism"  # phê bình
+    EXPLANATION = "explanation"  # yêu cầu giải trình (by a date)
+
+
+class Escalation(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text)
+    explain_by: Mapped[date | None] = mapped_column(Date)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    task: Mapped[Task] = relationship()
+    actor: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_enum_values(EscalationKind)})", name="kind"),
+        CheckConstraint("kind != 'explanation' OR explain_by IS NOT NULL", name="explain_by"),
+    )

@@ -171,3 +171,16 @@ def can(user: User, action: str, obj=None) -> bool:
 def hides_existence(user: User, task: Task) -> bool:
     """True when the user must get 404, not 403, for this task."""
     return not can_view_task(user, task)
+
+
+# --- reminders ---
+
+
+def can_escalate(user: User, task: Task) -> bool:
+    """Escalations (nhắc nhở, phê bình, yêu cầu giải trình) come from the Office or a leader."""
+    return user.is_authenticated and user.role in {Role.OFFICE, Role.LEADER}
+
+
+def can_manage_outbox(user: User) -> bool:
+    """The outbox page (failed mails, retry, cancel) is the administrator's."""
+    return user.is_authenticated and user.role == Role.ADMIN

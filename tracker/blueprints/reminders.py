@@ -1,0 +1,148 @@
+"""Escalations on a task, and the administrator's outbox page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import DateField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from .. import policy
+from ..extensions import db
+from ..models import AuditEvent, Escalation, OutboxMessage, OutboxState, Task
+from ..reminders import outbox as outbox_service
+from ..reminders.escalations import EscalationError, record_escalation
+
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # wtforms < 3.3 takes (value, label) tuples
+
+    def SelectChoice(value, label):  # noqa: N802
+        return (value, label)
+
+
+bp = Blueprint("reminders", __name__)
+
+FAILED_ROWS_SHOWN = 200
+
+
+class EscalationForm(FlaskForm):
+    kind = SelectField(
+        _l("Escalation kind"),
+        choices=[
+            SelectChoice("reminder", _l("Reminder (nhắc nhở)")),
+            SelectChoice("criticism", _l("Criticism (phê bình)")),
+            SelectChoice("explanation", _l("Request for explanation")),
+        ],
+    )
+    note = TextAreaField(_l("Content"), validators=[DataRequired(), Length(max=4000)])
+    explain_by = DateField(_l("Explanation due by"), validators=[Optional()])
+    submit = SubmitField(_l("Record and notify the unit head"))
+
+
+def _task_or_404(task_id: int) -> Task:
+    task = db.get_or_404(Task, task_id)
+    if not policy.can_view_task(current_user, task):
+        abort(404)
+    return task
+
+
+@bp.route("/tasks/<int:task_id>/escalations", methods=["GET", "POST"])
+@login_required
+def escalations(task_id: int):
+    task = _task_or_404(task_id)
+    may_escalate = policy.can_escalate(current_user, task)
+    form = EscalationForm()
+    if request.method == "POST":
+        if not may_escalate:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                record_escalation(
+                    db.session,
+                    task,
+                    kind=form.kind.data,
+                    note=form.note.data,
+                    explain_by=form.explain_by.data,
+                    actor=current_user,
+                    now=datetime.now(UTC),
+                )
+            except EscalationError as exc:
+                db.session.rollback()
+                form.explain_by.errors = [*form.explain_by.errors, _error_text(str(exc))]
+            else:
+                db.session.commit()
+                flash(_("Recorded; the head of the lead unit will be notified by mail."), "success")
+                return redirect(url_for("reminders.escalations", task_id=task.id))
+    history = db.session.scalars(
+        select(Escalation)
+        .where(Escalation.task_id == task.id)
+        .options(selectinload(Escalation.actor))
+        .order_by(Escalation.created_at.desc())
+    ).all()
+    sent = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.task_id == task.id, AuditEvent.action == "reminder.sent")
+        .order_by(AuditEvent.at.desc())
+    ).all()
+    return render_template(
+        "reminders/escalations.html",
+        task=task,
+        form=form,
+        history=history,
+        sent=sent,
+        may_escalate=may_escalate,
+    )
+
+
+def _error_text(message: str) -> str:
+    return {
+        "a request for explanation needs a date": _("A request for explanation needs a date."),
+        "the explanation date is in the past": _("The date is in the past."),
+        "the note is required": _("This field is required."),
+    }.get(message, message)
+
+
+def _require_outbox_admin() -> None:
+    if not policy.can_manage_outbox(current_user):
+        abort(403)
+
+
+@bp.route("/admin/outbox")
+@login_required
+def outbox():
+    _require_outbox_admin()
+    failed = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.state == OutboxState.FAILED)
+        .options(selectinload(OutboxMessage.recipient), selectinload(OutboxMessage.task))
+        .order_by(OutboxMessage.id.desc())
+        .limit(FAILED_ROWS_SHOWN)
+    ).all()
+    return render_template(
+        "reminders/outbox.html", counts=outbox_service.counts_by_state(), failed=failed
+    )
+
+
+@bp.route("/admin/outbox/<int:message_id>/<any(retry, cancel):action>", methods=["POST"])
+@login_required
+def outbox_action(message_id: int, action: str):
+    _require_outbox_admin()
+    message = db.get_or_404(OutboxMessage, message_id)
+    operation = outbox_service.retry if action == "retry" else outbox_service.cancel
+    try:
+        operation(message, actor=current_user, now=datetime.now(UTC))
+    except outbox_service.OutboxError:
+        db.session.rollback()
+        flash(_("This message cannot be changed in its current state."), "error")
+    else:
+        db.session.commit()
+        flash(_("Queued again.") if action == "retry" else _("Cancelled."), "success")
+    return redirect(url_for("reminders.outbox"))
