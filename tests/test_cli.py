@@ -88,6 +88,16 @@ def test_demo_loads_a_reproducible_workload_once(runner, app):
     password = line.split()[-1]
     leader = db.session.scalar(select(User).filter_by(email="lanhdao@tracker.local"))
     assert verify_password(leader.password_hash, password)
+    # The demo leader and Office logins have work of their own: tasks the leader
+    # assigned, with extension requests waiting for the leader's decision, and tasks
+    # the Office specialist monitors.
+    from tracker.models import ExtensionRequest
+
+    office = db.session.scalar(select(User).filter_by(email="vanphong@tracker.local"))
+    assert db.session.scalar(select(func.count()).where(Task.assigned_by_id == leader.id)) >= 30
+    assert db.session.scalar(select(func.count()).where(Task.monitor_id == office.id)) >= 30
+    pending = db.session.scalars(select(ExtensionRequest).filter_by(status="pending")).all()
+    assert pending and all(r.task.assigned_by_id == leader.id for r in pending)
     # --if-empty does nothing the second time.
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0

@@ -104,6 +104,8 @@ def demo_command(task_count: int, unit_count: int, random_seed: int, if_empty: b
             progress=bar.update,
         )
         logins = create_demo_logins()
+        if logins:
+            _give_demo_logins_work()
         db.session.commit()
     elapsed = time.perf_counter() - started
     click.echo(f"Loaded {summary} in {elapsed:.1f} s.")
@@ -148,6 +150,19 @@ def create_demo_logins() -> list[tuple[str, str, str]]:
         create_user(email, name, role, password, unit_code=unit_code)
         created.append((role, email, password))
     return created
+
+
+def _give_demo_logins_work() -> None:
+    from . import demo
+    from .calendar import local_today
+    from .models import User
+
+    def user_id(email: str) -> int:
+        return db.session.scalar(db.select(User.id).filter_by(email=email))
+
+    leader_id, office_id = user_id("lanhdao@tracker.local"), user_id("vanphong@tracker.local")
+    if leader_id and office_id:
+        demo.give_work_to(db.session, leader_id=leader_id, office_id=office_id, today=local_today())
 
 
 def format_logins(logins: list[tuple[str, str, str]]) -> str:

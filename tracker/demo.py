@@ -1345,3 +1345,53 @@ def _unit_weights(units: Sequence[_DemoUnit]) -> list[float]:
     per_kind = Counter(unit.spec.kind for unit in units)
     weights = [LEAD_SHARE[unit.spec.kind] / per_kind[unit.spec.kind] for unit in units]
     return list(accumulate(weights))
+
+
+# --- the demo sign-in accounts get work of their own ------------------------------------
+
+
+def give_work_to(
+    session: Session, *, leader_id: int, office_id: int, today: date, pending_requests: int = 5
+) -> int:
+    """Make the demo leader the assigning leader of every fifth demo task and the demo
+    Office specialist the monitor of every fourth, and file a few pending extension
+    requests on the leader's open tasks, so those sign-ins have something to do.
+    Returns the number of pending requests filed."""
+    demo_unit_ids = select(Unit.id).where(Unit.code.startswith(CODE_PREFIX, autoescape=True))
+    demo_tasks = Task.lead_unit_id.in_(demo_unit_ids)
+    session.execute(
+        Task.__table__.update().where(demo_tasks, Task.id % 5 == 0).values(assigned_by_id=leader_id)
+    )
+    session.execute(
+        Task.__table__.update().where(demo_tasks, Task.id % 4 == 0).values(monitor_id=office_id)
+    )
+    open_tasks = session.execute(
+        select(Task.id, Task.current_due_on, Task.lead_unit_id)
+        .where(
+            demo_tasks,
+            Task.assigned_by_id == leader_id,
+            Task.state.in_([TaskState.ASSIGNED.value, TaskState.IN_PROGRESS.value]),
+            Task.current_due_on >= today + timedelta(days=14),
+        )
+        .order_by(Task.current_due_on, Task.id)
+        .limit(pending_requests)
+    ).all()
+    now = datetime.now(UTC)
+    for task_id, due_on, unit_id in open_tasks:
+        requester = session.scalar(
+            select(User.id).where(User.unit_id == unit_id).order_by(User.id).limit(1)
+        )
+        session.add(
+            ExtensionRequest(
+                task_id=task_id,
+                requested_by_id=requester,
+                requested_at=now,
+                due_on_before=due_on,
+                proposed_due_on=due_on + timedelta(days=30),
+                reason="Cần thêm thời gian hoàn thiện hồ sơ, lấy ý kiến các đơn vị phối hợp.",
+                letter_number=f"{100 + task_id % 900}/ĐN-GH",
+                status=ExtensionStatus.PENDING.value,
+            )
+        )
+    session.flush()
+    return len(open_tasks)
