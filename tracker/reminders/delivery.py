@@ -326,12 +326,12 @@ def _compose(session, rows: list[OutboxMessage], now: datetime):
             digest_tasks[row.id] = tasks
         groups[(row.recipient_id, row.day)].append(row)
     mails = []
-    for (_, day), group in groups.items():
+    for group in groups.values():
         infos = [
             RowInfo(row.id, row.kind, row.task_id, row.recipient.email, row.attempts)
             for row in group
         ]
-        mails.append((_message(group, day, now, digest_tasks, escalations), infos))
+        mails.append((_message(group, now, digest_tasks, escalations), infos))
     return mails, cancelled
 
 
@@ -349,7 +349,7 @@ KIND_ORDER = [
 ]
 
 
-def _message(group, day: date, now: datetime, digest_tasks, escalations) -> EmailMessage:
+def _message(group, now: datetime, digest_tasks, escalations) -> EmailMessage:
     from .mail import render_mail
 
     config = current_app.config
@@ -371,7 +371,7 @@ def _message(group, day: date, now: datetime, digest_tasks, escalations) -> Emai
         if row.kind == Kind.ESCALATION:
             item["escalation"] = escalations.get(row.payload["escalation_id"])
         items.append(item)
-    subject, text, html = render_mail(recipient, items, day, now)
+    subject, text, html = render_mail(recipient, items, now)
     message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = subject
     message["From"] = formataddr(("Hệ thống theo dõi nhiệm vụ", config["MAIL_FROM"]))

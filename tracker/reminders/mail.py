@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import current_app
 
+from ..calendar import local_date
 from ..i18n import format_day
 from . import Kind
 
@@ -57,13 +58,15 @@ def subject_for(items: list[dict]) -> str:
     return f"[Nhắc việc] {head}"
 
 
-def render_mail(recipient, items: list[dict], day: date, now: datetime) -> tuple[str, str, str]:
+def render_mail(recipient, items: list[dict], now: datetime) -> tuple[str, str, str]:
     env = current_app.jinja_env
     base_url = current_app.config["BASE_URL"].rstrip("/")
     context = {
         "recipient": recipient,
         "items": items,
-        "day": day,
+        # The date the mail is written, not the outbox row's key day (an assignment notice
+        # is keyed by its assignment day, and may go out a day later).
+        "day": local_date(now),
         "base_url": base_url,
         "task_url": lambda task: f"{base_url}/tasks/{task.id}",
         "when_text": when_text,
