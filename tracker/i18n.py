@@ -35,3 +35,10 @@ def format_moment(value: datetime | None) -> str:
     if value is None:
         return ""
     return value.astimezone(local_zone()).strftime("%d/%m/%Y %H:%M")
+
+
+def bilingual(labels: dict, key) -> str:
+    """The label of ``key`` from a {key: (English, Tiếng Việt)} table, in the current locale
+    (for enum values whose labels live beside the enum rather than in the catalog)."""
+    en, vi = labels.get(key, (key, key))
+    return en if current_locale() == "en" else vi

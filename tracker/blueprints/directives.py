@@ -237,7 +237,6 @@ KIND_LABELS = {
 
 @bp.app_template_global()
 def kind_label(kind) -> str:
-    from ..i18n import current_locale
+    from ..i18n import bilingual
 
-    en, vi = KIND_LABELS.get(DirectiveKind(kind), (kind, kind))
-    return en if current_locale() == "en" else vi
+    return bilingual(KIND_LABELS, DirectiveKind(kind))

@@ -405,10 +405,9 @@ STATE_LABELS = {
 
 @bp.app_template_global()
 def state_label(state) -> str:
-    from ..i18n import current_locale
+    from ..i18n import bilingual
 
-    en, vi = STATE_LABELS.get(TaskState(state), (state, state))
-    return en if current_locale() == "en" else vi
+    return bilingual(STATE_LABELS, TaskState(state))
 
 
 @bp.app_template_global()
