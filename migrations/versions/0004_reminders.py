@@ -1,7 +1,7 @@
 """reminders outbox and escalations
 
 Revision ID: 0004_reminders
-Revises: 0001
+Revises: 0003_reports
 Create Date: 2026-11-29 03:31:41.896871
 
 """
@@ -13,7 +13,7 @@ import tracker.database
 
 # revision identifiers, used by Alembic.
 revision = "0004_reminders"
-down_revision = "0005_reports"
+down_revision = "0003_reports"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """reports
 
-Revision ID: 0005_reports
-Revises: 0001
+Revision ID: 0003_reports
+Revises: 0002_auth
 Create Date: 2026-11-29 03:28:47.712411
 
 """
@@ -12,7 +12,7 @@ import tracker.database
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_reports'
+revision = '0003_reports'
 down_revision = '0002_auth'
 branch_labels = None
 depends_on = None
