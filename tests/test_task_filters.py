@@ -61,7 +61,7 @@ def titles_for(user, **args):
     ctx = status_context(flt.as_of or AS_OF)
     page = list_tasks(user, flt, ctx, per_page=100)
     assert count_tasks(user, flt, ctx) == page.total == len(page.rows)
-    return {task.id for task, _ in page.rows}
+    return {row.task.id for row in page.rows}
 
 
 def test_each_filter_selects_what_it_says(data, users):
@@ -142,3 +142,32 @@ def test_the_list_page_applies_url_filters(client, login_as, data):
     html = client.get("/tasks?as_of=2021-07-01&status=overdue").get_data(as_text=True)
     assert "2 nhiệm vụ" in html
     assert html.count('class="badge status-overdue"') == 2
+
+
+def test_a_past_as_of_date_lists_the_due_date_then_in_force(client, login_as, users):
+    from tracker.models import DueDateChange
+
+    task = make_task(
+        make_directive(),
+        users["unit_staff"].unit,
+        title="Gia hạn sau ngày báo cáo",
+        original_due_on=date(2021, 6, 30),
+        due_on=date(2021, 9, 30),
+        extension_count=1,
+    )
+    db.session.add(
+        DueDateChange(
+            task_id=task.id,
+            effective_on=date(2021, 7, 10),
+            old_due_on=date(2021, 6, 30),
+            new_due_on=date(2021, 9, 30),
+        )
+    )
+    db.session.commit()
+    login_as("office")
+    before = client.get("/tasks?as_of=2021-07-05").get_data(as_text=True)
+    assert "30/06/2021" in before and "hiện nay: 30/09/2021" in before
+    assert 'class="badge status-overdue"' in before
+    after = client.get("/tasks?as_of=2021-07-15").get_data(as_text=True)
+    assert "30/09/2021" in after and "hiện nay" not in after
+    assert 'class="badge status-in_time"' in after

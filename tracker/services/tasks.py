@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -117,9 +118,15 @@ class TaskFilter:
         return args
 
 
+class TaskRow(NamedTuple):
+    task: Task
+    status: TimeStatus
+    due_on: date | None  # the due date in force on the page's as-of date
+
+
 @dataclass
 class TaskPage:
-    rows: list[tuple[Task, TimeStatus]]
+    rows: list[TaskRow]
     total: int
     page: int
     per_page: int
@@ -206,19 +213,23 @@ def count_tasks(user: User, flt: TaskFilter, ctx: StatusContext) -> int:
 def list_tasks(
     user: User, flt: TaskFilter, ctx: StatusContext, *, page: int = 1, per_page: int = 50
 ) -> TaskPage:
-    """One page of the tasks ``user`` may see that match ``flt``, in the chosen order."""
-    query, status_expr = filtered_query(user, flt, ctx)
+    """One page of the tasks ``user`` may see that match ``flt``, in the chosen order.
+
+    Each row is (task, time status, due date in force on ``ctx.as_of``): as of a past date
+    that is the due date the status was computed with, not a later extension's."""
+    query, status_expr, due = filtered_query_with_due(user, flt, ctx)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     urgency = case(*[(status_expr == s.value, rank) for s, rank in URGENCY.items()], else_=9)
     order = {
-        "urgency": (urgency, Task.current_due_on.nulls_last(), Task.id),
-        "due": (Task.current_due_on.nulls_last(), Task.id),
-        "-due": (Task.current_due_on.desc().nulls_last(), Task.id),
+        "urgency": (urgency, due.nulls_last(), Task.id),
+        "due": (due.nulls_last(), Task.id),
+        "-due": (due.desc().nulls_last(), Task.id),
         "updated": (Task.updated_at.desc(), Task.id),
         "item": (Task.directive_id, Task.item_no),
     }[flt.sort]
     query = (
-        query.options(
+        query.add_columns(due.label("due_on"))
+        .options(
             joinedload(Task.lead_unit),
             joinedload(Task.directive),
             selectinload(Task.coordinating_units),
@@ -227,7 +238,10 @@ def list_tasks(
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    rows = [(task, TimeStatus(value)) for task, value in db.session.execute(query).unique()]
+    rows = [
+        TaskRow(task, TimeStatus(value), due_on)
+        for task, value, due_on in db.session.execute(query).unique()
+    ]
     return TaskPage(rows, total, page, per_page, ctx)
 
 
@@ -241,6 +255,7 @@ def overdue_days(task: Task, ctx: StatusContext) -> int | None:
 __all__ = [
     "TaskFilter",
     "TaskPage",
+    "TaskRow",
     "count_tasks",
     "filtered_query",
     "filtered_query_with_due",
