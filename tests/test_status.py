@@ -230,3 +230,30 @@ def test_overdue_from_one_minute_past_midnight_local_time():
     calendar = WorkingCalendar()
     assert time_status(task, StatusContext.build(late_evening, calendar)) == S.DUE_SOON
     assert time_status(task, StatusContext.build(just_after, calendar)) == S.OVERDUE
+
+
+def test_a_task_counts_until_the_day_it_was_withdrawn(app):
+    """Withdrawn tasks leave the statistics from their withdrawal date on; as of an
+    earlier date they counted as what they were then. Both forms of the rule agree."""
+    directive, unit = make_directive(), make_unit()
+    withdrawn = make_task(
+        directive,
+        unit,
+        item_no=1,
+        state="withdrawn",
+        due_on=D(2021, 3, 31),
+        withdrawn_on=D(2021, 6, 1),
+    )
+    legacy = make_task(directive, unit, item_no=2, state="withdrawn", due_on=D(2021, 3, 31))
+    db.session.commit()
+    calendar = WorkingCalendar()
+    expected = {
+        D(2021, 3, 1): {withdrawn.id: S.IN_TIME, legacy.id: S.WITHDRAWN},
+        D(2021, 5, 31): {withdrawn.id: S.OVERDUE, legacy.id: S.WITHDRAWN},
+        D(2021, 6, 1): {withdrawn.id: S.WITHDRAWN, legacy.id: S.WITHDRAWN},
+    }
+    for as_of, statuses in expected.items():
+        ctx = StatusContext.build(as_of, calendar)
+        sql = dict(db.session.execute(select(Task.id, time_status_sql(ctx))).all())
+        python = {t.id: time_status(t, ctx) for t in db.session.scalars(select(Task))}
+        assert sql == python == statuses, as_of

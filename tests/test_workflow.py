@@ -172,6 +172,7 @@ def test_extension_rejected_or_task_withdrawn(task, users):
         leader, second, decision="withdraw", note="Không còn phù hợp", now=NOW
     )
     assert task.state == TaskState.WITHDRAWN
+    assert task.withdrawn_on == date(2026, 3, 2)  # the local day of the decision
     assert second.status == ExtensionStatus.CANCELLED
     assert db.session.scalar(select(DueDateChange)) is None
 

@@ -1076,6 +1076,7 @@ class _WorkloadBuilder:
                 if outcome.confirmed_on
                 else None,
                 "confirmation_remark": None,
+                "withdrawn_on": last_day if outcome.state == TaskState.WITHDRAWN else None,
                 "extension_count": len(extensions),
                 "return_count": outcome.return_count,
                 "created_at": created_at,

@@ -209,6 +209,9 @@ class Task(db.Model):
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmation_remark: Mapped[str | None] = mapped_column(Text)
+    # Local date of the withdrawal (rút nhiệm vụ): before it the task still counts.
+    # Null on a withdrawn task: withdrawn since before records were kept.
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
 
     extension_count: Mapped[int] = mapped_column(Integer, default=0)
     return_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from .calendar import WorkingCalendar, local_date
 from .models import DueDateChange, Task, TaskState
@@ -98,7 +98,9 @@ def time_status(task, ctx: StatusContext, due=_CURRENT) -> TimeStatus:
     ``due`` is the due date in force on ``ctx.as_of`` when it differs from the current one
     (a later extension); by default the task's current due date."""
     if task.state == TaskState.WITHDRAWN:
-        return TimeStatus.WITHDRAWN
+        withdrawn_on = getattr(task, "withdrawn_on", None)
+        if withdrawn_on is None or withdrawn_on <= ctx.as_of:
+            return TimeStatus.WITHDRAWN
     if due is _CURRENT:
         due = task.current_due_on
     if due is None:
@@ -187,6 +189,15 @@ def history_after(as_of: date, session) -> bool:
     return latest is not None and latest > as_of
 
 
+def withdrawn_sql(ctx: StatusContext, task=Task):
+    """Withdrawn on or before ``ctx.as_of`` (such tasks leave every statistic); a task
+    withdrawn later still counted on that day."""
+    return and_(
+        task.state == TaskState.WITHDRAWN.value,
+        or_(task.withdrawn_on.is_(None), task.withdrawn_on <= literal(ctx.as_of)),
+    )
+
+
 def time_status_sql(ctx: StatusContext, task=Task, due=None):
     """The same rule as an SQL CASE expression, usable in SELECT, WHERE and GROUP BY.
 
@@ -200,7 +211,7 @@ def time_status_sql(ctx: StatusContext, task=Task, due=None):
     as_of = literal(ctx.as_of)
     done_by_as_of = and_(done.is_not(None), done <= as_of)
     return case(
-        (task.state == TaskState.WITHDRAWN.value, TimeStatus.WITHDRAWN.value),
+        (withdrawn_sql(ctx, task), TimeStatus.WITHDRAWN.value),
         (due.is_(None), TimeStatus.NO_DEADLINE.value),
         (and_(done_by_as_of, done <= due), TimeStatus.DONE_ON_TIME.value),
         (done_by_as_of, TimeStatus.DONE_LATE.value),

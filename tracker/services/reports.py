@@ -16,8 +16,16 @@ from sqlalchemy import case, func, select, tuple_
 
 from .. import policy
 from ..extensions import db
-from ..models import Directive, ProgressReport, Task, TaskState, Unit, User
-from ..status import COMPLETED, OPEN, StatusContext, TimeStatus, due_in_force, time_status_sql
+from ..models import Directive, ProgressReport, Task, Unit, User
+from ..status import (
+    COMPLETED,
+    OPEN,
+    StatusContext,
+    TimeStatus,
+    due_in_force,
+    time_status_sql,
+    withdrawn_sql,
+)
 from .tasks import TaskFilter, filtered_query_with_due, status_context
 
 AGEING_BUCKETS = ((1, 30), (31, 60), (61, 120), (121, None))  # days overdue
@@ -189,7 +197,7 @@ def _base_where(user: User, ctx: StatusContext, period: Period | None):
     clauses = [
         policy.visible_tasks_clause(user),
         Task.assigned_on <= ctx.as_of,
-        Task.state != TaskState.WITHDRAWN.value,
+        ~withdrawn_sql(ctx),
     ]
     if period is not None:
         clauses += [Task.assigned_on >= period.start, Task.assigned_on <= period.end]

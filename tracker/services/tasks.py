@@ -13,7 +13,14 @@ from .. import policy
 from ..calendar import load_calendar
 from ..extensions import db
 from ..models import Task, TaskState, User, task_coordinating_unit
-from ..status import StatusContext, TimeStatus, due_in_force, history_after, time_status_sql
+from ..status import (
+    StatusContext,
+    TimeStatus,
+    due_in_force,
+    history_after,
+    time_status_sql,
+    withdrawn_sql,
+)
 from ..text import fold
 
 
@@ -155,7 +162,7 @@ def filtered_query_with_due(user: User, flt: TaskFilter, ctx: StatusContext):
         Task.assigned_on <= ctx.as_of,
     )
     if not flt.withdrawn and TaskState.WITHDRAWN.value not in flt.state:
-        query = query.where(Task.state != TaskState.WITHDRAWN.value)
+        query = query.where(~withdrawn_sql(ctx))
     if flt.status:
         query = query.where(status_expr.in_(flt.status))
     if flt.state:

@@ -340,6 +340,7 @@ def withdraw_task(actor: User, task: Task, *, reason: str, now: datetime) -> Tas
         raise WorkflowError(_("Please give a reason."))
     before = task.state
     task.state = TaskState.WITHDRAWN
+    task.withdrawn_on = local_date(now)
     task.updated_at = now
     _cancel_pending_extensions(task, actor, now, reason)
     audit.record(
@@ -347,7 +348,10 @@ def withdraw_task(actor: User, task: Task, *, reason: str, now: datetime) -> Tas
         actor=actor,
         obj=task,
         task_id=task.id,
-        changes={"state": [before, TaskState.WITHDRAWN.value]},
+        changes={
+            "state": [before, TaskState.WITHDRAWN.value],
+            "withdrawn_on": [None, task.withdrawn_on.isoformat()],
+        },
         note=reason,
     )
     return task
