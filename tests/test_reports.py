@@ -14,7 +14,7 @@ from sqlalchemy import event, insert
 from sqlalchemy.engine import Engine
 
 from tracker.extensions import db
-from tracker.models import DueDateChange, Task
+from tracker.models import DueDateChange, ExtensionRequest, Task
 from tracker.services.reports import PeriodError, parse_period
 
 from .conftest import make_directive, make_task, make_unit, make_user, screenshot, sign_in
@@ -25,6 +25,17 @@ ALL = "2020-12-01..2021-12-31"  # a custom period holding every task of the data
 
 
 def change(task: Task, effective_on: date, new_due: date) -> None:
+    """An approved extension that took effect on ``effective_on``."""
+    request = ExtensionRequest(
+        task_id=task.id,
+        due_on_before=task.current_due_on,
+        proposed_due_on=new_due,
+        approved_due_on=new_due,
+        reason="Đề nghị gia hạn",
+        status="approved",
+    )
+    db.session.add(request)
+    db.session.flush()
     db.session.add(
         DueDateChange(
             task_id=task.id,
@@ -32,6 +43,7 @@ def change(task: Task, effective_on: date, new_due: date) -> None:
             old_due_on=task.current_due_on,
             new_due_on=new_due,
             changed_at=datetime(2021, 1, 1, tzinfo=UTC),
+            extension_request_id=request.id,
         )
     )
     task.current_due_on = new_due
@@ -255,7 +267,9 @@ def test_excel_and_csv_exports_hold_the_same_numbers(client, login_as, data, run
     assert _status_counts(r[8] for r in rows) == EXPORT_STATUSES
     # The due date in force on AS_OF, not the later extension.
     extended = next(r for r in rows if r[3] == "Nhiệm vụ thử" and r[6] == "15/06/2021")
-    assert extended[11] == 1
+    assert extended[11] == 0  # its extension took effect after AS_OF
+    late = next(r for r in rows if r[6] == "31/05/2021")
+    assert late[11] == 1  # extended on 25/04, before AS_OF
     summary = {
         row[0].value: row[1].value for row in book["Tổng hợp"].iter_rows(min_row=4, max_row=12)
     }

@@ -77,7 +77,7 @@ def row_values(number: int, row: DetailRow) -> list:
         label(row.status),
         row.difficulties,
         row.proposals,
-        task.extension_count,
+        row.extensions,
     ]
 
 

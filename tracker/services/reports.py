@@ -16,7 +16,7 @@ from sqlalchemy import case, func, select, tuple_
 
 from .. import policy
 from ..extensions import db
-from ..models import Directive, ProgressReport, Task, Unit, User
+from ..models import Directive, DueDateChange, ProgressReport, Task, Unit, User
 from ..status import (
     COMPLETED,
     OPEN,
@@ -427,6 +427,7 @@ class DetailRow:
     due_on: date | None
     difficulties: str
     proposals: str
+    extensions: int = 0  # extensions approved on or before the as-of date
 
 
 def detail_rows(
@@ -450,7 +451,9 @@ def detail_rows(
     if limit:
         query = query.limit(limit)
     rows = db.session.execute(query).unique().all()
-    latest = _latest_reports([task.id for task, *_ in rows], ctx.as_of)
+    task_ids = [task.id for task, *_ in rows]
+    latest = _latest_reports(task_ids, ctx.as_of)
+    extensions = _extensions_as_of(task_ids, ctx.as_of)
     result = []
     for task, status, due in rows:
         report = latest.get(task.id)
@@ -461,9 +464,27 @@ def detail_rows(
                 due,
                 (report.difficulties or "") if report else "",
                 (report.proposals or "") if report else "",
+                extensions.get(task.id, 0),
             )
         )
     return result
+
+
+def _extensions_as_of(task_ids: list[int], as_of: date) -> dict[int, int]:
+    """Approved extensions per task that took effect on or before as_of (chunks of 500)."""
+    counts: dict[int, int] = {}
+    for i in range(0, len(task_ids), 500):
+        query = (
+            select(DueDateChange.task_id, func.count())
+            .where(
+                DueDateChange.task_id.in_(task_ids[i : i + 500]),
+                DueDateChange.extension_request_id.is_not(None),
+                DueDateChange.effective_on <= as_of,
+            )
+            .group_by(DueDateChange.task_id)
+        )
+        counts.update(dict(db.session.execute(query).all()))
+    return counts
 
 
 def _latest_reports(task_ids: list[int], as_of: date) -> dict[int, ProgressReport]:
