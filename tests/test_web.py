@@ -142,3 +142,14 @@ def test_unknown_pages_get_the_404_page(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert "404" in response.get_data(as_text=True)
+
+
+def test_the_stylesheet_is_served_locally_and_its_blocks_are_closed(client):
+    """An unclosed block (as a bad merge once left) silently disables every rule after it."""
+    css = client.get("/static/css/tracker.css").get_data(as_text=True)
+    depth = 0
+    for number, line in enumerate(css.splitlines(), start=1):
+        depth += line.count("{") - line.count("}")
+        assert depth >= 0, f"line {number} closes a block that was never opened"
+    assert depth == 0, "a block is never closed"
+    assert "@media (max-width: 640px)" in css  # phone layout
