@@ -146,7 +146,10 @@ def test_unknown_pages_get_the_404_page(client):
 
 def test_the_stylesheet_is_served_locally_and_its_blocks_are_closed(client):
     """An unclosed block (as a bad merge once left) silently disables every rule after it."""
-    css = client.get("/static/css/tracker.css").get_data(as_text=True)
+    response = client.get("/static/css/tracker.css")
+    css = response.get_data(as_text=True)
+    response.close()  # a static file is streamed from disk
+    assert response.status_code == 200
     depth = 0
     for number, line in enumerate(css.splitlines(), start=1):
         depth += line.count("{") - line.count("}")
