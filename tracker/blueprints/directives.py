@@ -126,17 +126,17 @@ def show(directive_id: int):
     )
 
 
-def directive_values(form) -> dict:
+def directive_values(form, strict: bool = True) -> dict:
     return {
         "symbol": form.get("symbol", "").strip(),
         "kind": form.get("kind") if form.get("kind") in set(DirectiveKind) else None,
-        "issued_on": parse_date(form.get("issued_on")),
+        "issued_on": parse_date(form.get("issued_on"), strict),
         "signer_name": form.get("signer_name", "").strip(),
         "signer_position": form.get("signer_position", "").strip() or None,
         "issuing_body": form.get("issuing_body", "").strip(),
         "summary": form.get("summary", "").strip(),
         "meeting_title": form.get("meeting_title", "").strip() or None,
-        "meeting_on": parse_date(form.get("meeting_on")),
+        "meeting_on": parse_date(form.get("meeting_on"), strict),
         "meeting_chair": form.get("meeting_chair", "").strip() or None,
         "origin_level": form.get("origin_level")
         if form.get("origin_level") in set(OriginLevel)
@@ -161,9 +161,11 @@ def create():
     if not policy.can(current_user, Action.CREATE_DIRECTIVE):
         abort(403)
     if request.method == "POST":
-        values = directive_values(request.form)
+        values = directive_values(request.form, strict=False)  # to show the form again
         try:
-            directive = workflow.create_directive(current_user, values, now=now())
+            directive = workflow.create_directive(
+                current_user, directive_values(request.form), now=now()
+            )
             db.session.commit()
         except workflow.WorkflowError as error:
             db.session.rollback()
@@ -179,12 +181,12 @@ def create():
 def edit(directive_id: int):
     directive = get_directive_or_abort(directive_id, Action.EDIT_DIRECTIVE)
     if request.method == "POST":
-        values = directive_values(request.form)
+        values = directive_values(request.form, strict=False)  # to show the form again
         try:
             workflow.update_directive(
                 current_user,
                 directive,
-                values,
+                directive_values(request.form),
                 version=parse_int(request.form.get("version")) or 0,
                 now=now(),
             )
@@ -204,9 +206,9 @@ def add_task(directive_id: int):
     directive = get_directive_or_abort(directive_id, Action.ADD_TASK)
     values = None
     if request.method == "POST":
-        values = task_values(request.form)
+        values = task_values(request.form, strict=False)  # to show the form again
         try:
-            task = workflow.add_task(current_user, directive, values, now=now())
+            task = workflow.add_task(current_user, directive, task_values(request.form), now=now())
             db.session.commit()
         except workflow.WorkflowError as error:
             db.session.rollback()

@@ -36,7 +36,14 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def parse_date(raw: str | None) -> date | None:
+class InvalidDate(workflow.WorkflowError):
+    """A date field that holds something other than a date."""
+
+
+def parse_date(raw: str | None, strict: bool = True) -> date | None:
+    """A form's date (yyyy-mm-dd from a date input, or dd/mm/yyyy typed). Empty is None;
+    anything else that is not a date raises InvalidDate, so it is never taken for "no
+    date" (which for a due date means "no deadline") — unless ``strict`` is False."""
     raw = (raw or "").strip()
     if not raw:
         return None
@@ -45,7 +52,9 @@ def parse_date(raw: str | None) -> date | None:
             return datetime.strptime(raw, fmt).date()
         except ValueError:
             continue
-    return None
+    if not strict:
+        return None
+    raise InvalidDate(_("“%(value)s” is not a date (dd/mm/yyyy).", value=raw[:40]))
 
 
 def parse_int(raw) -> int | None:
@@ -98,7 +107,7 @@ def filter_from_request() -> TaskFilter:
     carry ISO dates."""
     args = request.args.copy()
     for name in ("due_from", "due_to"):
-        typed = parse_date(args.get(name))
+        typed = parse_date(args.get(name), strict=False)
         if typed is not None:
             args[name] = typed.isoformat()
     return TaskFilter.from_args(args)
@@ -302,7 +311,7 @@ def withdraw(task_id: int):
     return _done(task, _("The task was withdrawn."))
 
 
-def task_values(form) -> dict:
+def task_values(form, strict: bool = True) -> dict:
     return {
         "title": form.get("title", "").strip(),
         "content": form.get("content", "").strip() or None,
@@ -316,9 +325,9 @@ def task_values(form) -> dict:
         "assigned_by_id": parse_int(form.get("assigned_by_id")),
         "is_priority": bool(form.get("is_priority")),
         "is_urgent": bool(form.get("is_urgent")),
-        "assigned_on": parse_date(form.get("assigned_on")),
-        "start_on": parse_date(form.get("start_on")),
-        "current_due_on": parse_date(form.get("current_due_on")),
+        "assigned_on": parse_date(form.get("assigned_on"), strict),
+        "start_on": parse_date(form.get("start_on"), strict),
+        "current_due_on": parse_date(form.get("current_due_on"), strict),
     }
 
 
@@ -338,12 +347,12 @@ def edit(task_id: int):
     task = get_task_or_abort(task_id, Action.EDIT_TASK)
     values = None
     if request.method == "POST":
-        values = task_values(request.form)
+        values = task_values(request.form, strict=False)  # to show the form again
         try:
             workflow.edit_task(
                 current_user,
                 task,
-                values,
+                task_values(request.form),
                 version=parse_int(request.form.get("version")) or 0,
                 now=now(),
             )
