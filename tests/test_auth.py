@@ -441,6 +441,20 @@ def test_admin_disables_resets_and_revokes_from_the_pages(app, client, login_as,
     assert post_login(victim, "leader@test.local", new_password).status_code == 200
     client.post(f"/admin/users/{leader.id}/active", data={"csrf_token": token})
     assert post_login(victim, "leader@test.local", new_password).status_code == 302
+    # The admin saw that password: the leader must choose their own before anything else.
+    response = victim.get("/tasks")
+    assert response.status_code == 302 and response.headers["Location"] == "/account/password"
+    form = victim.get("/account/password").get_data(as_text=True)
+    victim.post(
+        "/account/password",
+        data={
+            "current": new_password,
+            "new": "sông Trà Khúc chiều nay",
+            "confirm": "sông Trà Khúc chiều nay",
+            "csrf_token": csrf_token_from(form),
+        },
+    )
+    assert victim.get("/tasks").status_code == 200
     done = actions()
     for action in ("user.sessions_revoke", "user.password_reset", "user.disable", "user.enable"):
         assert action in done

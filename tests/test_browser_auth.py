@@ -30,9 +30,11 @@ def test_admin_creates_a_user_who_signs_in_and_changes_the_password(page, users)
 
     # The new user signs in with the generated password and chooses their own.
     sign_in(page, "hoa.le@test.local", password)
-    assert page.locator("h1").inner_text() == "Nhiệm vụ"
-    page.click("header a.who")
-    page.wait_for_load_state()
+    # The admin has seen that password: nothing else opens until the user picks their own.
+    assert page.locator("h1").inner_text() == "Đổi mật khẩu"
+    assert "Vui lòng đặt mật khẩu của riêng bạn" in page.locator("main").inner_text()
+    page.goto("/tasks")
+    assert page.url.endswith("/account/password")
     page.fill("input[name=current]", password)
     page.fill("input[name=new]", "hoathile2026")
     page.fill("input[name=confirm]", "hoathile2026")

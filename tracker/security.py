@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .database import utcnow
@@ -35,6 +37,9 @@ class SessionInterface(SecureCookieSessionInterface):
         return request.is_secure
 
 
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "static"})
+
+
 def init_app(app: Flask) -> None:
     from .services import sessions
 
@@ -47,6 +52,19 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None
     # No remember-me cookie is ever set (login_user without remember): even a forged one
     # would still need a live session row, checked below.
+
+    @app.before_request
+    def require_own_password():
+        """After an admin set the password (new account, reset), nothing but choosing
+        one's own password or signing out."""
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS
+        ):
+            flash(_("Please choose your own password before you continue."), "info")
+            return redirect(url_for("auth.change_password"))
+        return None
 
     @login_manager.user_loader
     def load_user(user_id: str):

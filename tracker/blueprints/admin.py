@@ -137,6 +137,7 @@ def new_user():
                 actor=current_user,
             )
             user.active = form.active.data
+            user.must_change_password = True  # the admin has seen the generated password
         except accounts.AccountError as error:
             db.session.rollback()
             flash(_("The account was not created: %(reason)s", reason=str(error)), "error")

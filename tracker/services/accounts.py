@@ -145,6 +145,7 @@ def change_password(
         raise WrongPasswordError(_("The current password is wrong."))
     check_password(new, email=user.email, name=user.name, unit=user.unit)
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     ended = sessions.revoke_all(user, now, "password_change", keep=keep)
     audit.record(
         "user.password_change", actor=user, obj=user, note=f"{ended} other session(s) ended"
@@ -157,6 +158,7 @@ def reset_password(user: User, actor: User, now: datetime) -> str:
     while password_problems(password, email=user.email, name=user.name, unit=user.unit):
         password = generate_password()
     user.password_hash = hash_password(password)
+    user.must_change_password = True
     ended = sessions.revoke_all(user, now, "password_reset")
     audit.record("user.password_reset", actor=actor, obj=user, note=f"{ended} session(s) ended")
     return password
