@@ -1,0 +1,62 @@
+"""Every page, for every role, in both languages: an answer that makes sense for the role
+(200, or 403/404 where the policy says so), never a server error."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tracker.calendar import local_today
+from tracker.extensions import db
+from tracker.models import Role, Unit
+
+from .conftest import make_directive, make_task
+
+
+@pytest.fixture
+def task(app, users):
+    unit = db.session.scalar(select(Unit).filter_by(code="STTTT"))
+    task = make_task(
+        make_directive("45/TB-UBND"),
+        unit,
+        title="Hoàn thiện mạng lưới truyền thanh cơ sở",
+        due_on=local_today() + timedelta(days=30),
+        assigned_by=users["leader"],
+        monitor=users["office"],
+    )
+    db.session.commit()
+    return task
+
+
+def pages(task, users):
+    d, t, u = task.directive_id, task.id, users["viewer"].id
+    return [
+        "/", "/tasks", "/tasks/mine", "/tasks?status=overdue&as_of=2021-07-01",
+        f"/tasks/{t}", f"/tasks/{t}/edit", f"/tasks/{t}/escalations",
+        "/directives/", f"/directives/{d}", "/directives/new", f"/directives/{d}/edit",
+        f"/directives/{d}/tasks/new", "/extensions/pending",
+        "/dashboard", "/dashboard?as_of=2021-07-01", "/dashboard/trend.svg",
+        "/reports", "/reports?period=2021-03", "/ical", "/account/password",
+        "/admin/users", "/admin/users/new", f"/admin/users/{u}", "/admin/outbox",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_every_page_answers_every_role_in_both_languages(client, login_as, users, task, role):
+    login_as(role)
+    answers = {}
+    for lang in ("vi", "en"):
+        client.get(f"/tasks?lang={lang}")
+        for url in pages(task, users):
+            response = client.get(url)
+            answers[(lang, url)] = response.status_code
+            assert response.status_code in {200, 302, 403, 404}, (lang, url, response.status_code)
+    ok = {url for (lang, url), code in answers.items() if code == 200 and lang == "vi"}
+    # Every role reaches its task list and the task it may see (all roles see the STTTT task).
+    assert {"/tasks", "/tasks/mine", f"/tasks/{task.id}"} <= ok
+    # The admin pages are the admin's alone.
+    assert ("/admin/users" in ok) == (role == "admin")
+    # The same answers in English.
+    assert all(answers[("en", url)] == answers[("vi", url)] for url in pages(task, users))
