@@ -13,14 +13,15 @@ import re
 import tempfile
 import threading
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, make_url, select, text
 
 from tracker import create_app
+from tracker.calendar import local_today
 from tracker.extensions import db
 from tracker.models import Directive, Role, Task, Unit, User
 from tracker.passwords import hash_password
@@ -215,6 +216,29 @@ def users(app, password_hash):
         )
     db.session.commit()
     return made
+
+
+@pytest.fixture
+def task(app, users):
+    """An open task of STTTT (the unit roles' unit), due in 30 days, assigned by the
+    leader and monitored by the Office user. Modules may define their own."""
+    unit = db.session.scalar(select(Unit).filter_by(code="STTTT"))
+    task = make_task(
+        make_directive("45/TB-UBND"),
+        unit,
+        title="Hoàn thiện mạng lưới truyền thanh cơ sở",
+        due_on=local_today() + timedelta(days=30),
+        assigned_by=users["leader"],
+        monitor=users["office"],
+    )
+    db.session.commit()
+    return task
+
+
+def post_form(client, page_url: str, url: str, data: dict, **kw):
+    """POST ``data`` to ``url`` with the CSRF token of the form page ``page_url``."""
+    token = csrf_token_from(client.get(page_url).get_data(as_text=True))
+    return client.post(url, data={**data, "csrf_token": token}, **kw)
 
 
 def csrf_token_from(html: str) -> str:

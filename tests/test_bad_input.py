@@ -3,34 +3,15 @@ never a 500, and nothing changed."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pytest
 from sqlalchemy import func, select
 
-from tracker.calendar import local_today
 from tracker.extensions import db
-from tracker.models import AuditEvent, Directive, ExtensionRequest, ProgressReport, Task, Unit
+from tracker.models import AuditEvent, Directive, ExtensionRequest, ProgressReport, Task
 
-from .conftest import csrf_token_from, make_directive, make_task
+from .conftest import post_form as post
 
 GARBAGE_DATES = ["31/02/2021", "2021-13-40", "hôm qua", "", "9" * 40]
 GARBAGE_NUMBERS = ["abc", "-5", "150", "", "1e9", "9" * 40]
-
-
-@pytest.fixture
-def task(app, users):
-    unit = db.session.scalar(select(Unit).filter_by(code="STTTT"))
-    task = make_task(
-        make_directive("45/TB-UBND"),
-        unit,
-        title="Hoàn thiện mạng lưới truyền thanh cơ sở",
-        due_on=local_today() + timedelta(days=30),
-        assigned_by=users["leader"],
-        monitor=users["office"],
-    )
-    db.session.commit()
-    return task
 
 
 def snapshot():
@@ -45,11 +26,6 @@ def snapshot():
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action.not_like("auth.%"))
         ),
     }
-
-
-def post(client, page_url, url, data):
-    token = csrf_token_from(client.get(page_url).get_data(as_text=True))
-    return client.post(url, data={**data, "csrf_token": token})
 
 
 def assert_refused_cleanly(response, before):

@@ -3,31 +3,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from sqlalchemy import select
 
-from tracker.calendar import local_today
-from tracker.extensions import db
-from tracker.models import Role, Unit
-
-from .conftest import make_directive, make_task
-
-
-@pytest.fixture
-def task(app, users):
-    unit = db.session.scalar(select(Unit).filter_by(code="STTTT"))
-    task = make_task(
-        make_directive("45/TB-UBND"),
-        unit,
-        title="Hoàn thiện mạng lưới truyền thanh cơ sở",
-        due_on=local_today() + timedelta(days=30),
-        assigned_by=users["leader"],
-        monitor=users["office"],
-    )
-    db.session.commit()
-    return task
+from tracker.models import Role
 
 
 def pages(task, users):

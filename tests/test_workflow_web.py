@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from tracker.calendar import local_today
@@ -13,26 +12,7 @@ from tracker.extensions import db
 from tracker.models import AuditEvent, Directive, DueDateChange, Task, Unit
 
 from .conftest import csrf_token_from, make_directive, make_task, make_user
-
-
-@pytest.fixture
-def task(app, users):
-    unit = db.session.scalar(select(Unit).filter_by(code="STTTT"))
-    task = make_task(
-        make_directive("45/TB-UBND"),
-        unit,
-        title="Hoàn thiện mạng lưới truyền thanh cơ sở",
-        due_on=local_today() + timedelta(days=30),
-        assigned_by=users["leader"],
-        monitor=users["office"],
-    )
-    db.session.commit()
-    return task
-
-
-def post(client, page_url, url, data, **kw):
-    token = csrf_token_from(client.get(page_url).get_data(as_text=True))
-    return client.post(url, data={**data, "csrf_token": token}, **kw)
+from .conftest import post_form as post
 
 
 def switch(client, login_as, role):

@@ -26,7 +26,7 @@ from ..status import (
     time_status_sql,
     withdrawn_sql,
 )
-from .tasks import TaskFilter, filtered_query_with_due, status_context
+from .tasks import TaskFilter, filtered_query_with_due, status_context, task_rows_query
 
 AGEING_BUCKETS = ((1, 30), (31, 60), (61, 120), (121, None))  # days overdue
 DONE = [TimeStatus.DONE_ON_TIME.value, TimeStatus.DONE_LATE.value]
@@ -435,19 +435,9 @@ def detail_rows(
 ) -> list[DetailRow]:
     """The tasks of the report, ordered by directive and item, with the due date in force
     and the difficulties / proposals of the last progress report up to the as-of date."""
-    from sqlalchemy.orm import joinedload, selectinload
-
     flt = filter_for(ctx, period, sort="item")
-    query, _, due = filtered_query_with_due(user, flt, ctx)
-    query = (
-        query.add_columns(due.label("due_in_force"))
-        .options(
-            joinedload(Task.lead_unit),
-            joinedload(Task.directive),
-            selectinload(Task.coordinating_units),
-        )
-        .order_by(Task.assigned_on, Task.directive_id, Task.item_no)
-    )
+    query, _, _ = task_rows_query(user, flt, ctx)
+    query = query.order_by(Task.assigned_on, Task.directive_id, Task.item_no)
     if limit:
         query = query.limit(limit)
     rows = db.session.execute(query).unique().all()

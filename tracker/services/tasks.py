@@ -217,6 +217,19 @@ def count_tasks(user: User, flt: TaskFilter, ctx: StatusContext) -> int:
     return db.session.scalar(select(func.count()).select_from(query.subquery()))
 
 
+def task_rows_query(user: User, flt: TaskFilter, ctx: StatusContext):
+    """The filtered query as rows of (task, time status, due date in force on
+    ``ctx.as_of``), with what a list of tasks shows loaded eagerly; the caller orders it.
+    Returns the query and the status and due-date expressions to order by."""
+    query, status_expr, due = filtered_query_with_due(user, flt, ctx)
+    query = query.add_columns(due.label("due_on")).options(
+        joinedload(Task.lead_unit),
+        joinedload(Task.directive),
+        selectinload(Task.coordinating_units),
+    )
+    return query, status_expr, due
+
+
 def list_tasks(
     user: User, flt: TaskFilter, ctx: StatusContext, *, page: int = 1, per_page: int = 50
 ) -> TaskPage:
@@ -224,8 +237,8 @@ def list_tasks(
 
     Each row is (task, time status, due date in force on ``ctx.as_of``): as of a past date
     that is the due date the status was computed with, not a later extension's."""
-    query, status_expr, due = filtered_query_with_due(user, flt, ctx)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = count_tasks(user, flt, ctx)
+    query, status_expr, due = task_rows_query(user, flt, ctx)
     urgency = case(*[(status_expr == s.value, rank) for s, rank in URGENCY.items()], else_=9)
     order = {
         "urgency": (urgency, due.nulls_last(), Task.id),
@@ -234,17 +247,7 @@ def list_tasks(
         "updated": (Task.updated_at.desc(), Task.id),
         "item": (Task.directive_id, Task.item_no),
     }[flt.sort]
-    query = (
-        query.add_columns(due.label("due_on"))
-        .options(
-            joinedload(Task.lead_unit),
-            joinedload(Task.directive),
-            selectinload(Task.coordinating_units),
-        )
-        .order_by(*order)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
+    query = query.order_by(*order).limit(per_page).offset((page - 1) * per_page)
     rows = [
         TaskRow(task, TimeStatus(value), due_on)
         for task, value, due_on in db.session.execute(query).unique()
@@ -269,4 +272,5 @@ __all__ = [
     "list_tasks",
     "overdue_days",
     "status_context",
+    "task_rows_query",
 ]
