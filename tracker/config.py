@@ -4,6 +4,8 @@ Order of precedence (later wins): these defaults, ``instance/config.py``, ``TRAC
 environment variables, then the mapping a test passes to ``create_app``.
 """
 
+from datetime import date
+
 DEV_SECRET_KEY = "dev-only-not-secret"
 
 
@@ -79,6 +81,11 @@ class Defaults:
         {"pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "png", "jpg", "jpeg", "zip", "txt"}
     )
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    # Hostile input (tracker/forms.py): free text is capped, dates outside this range are
+    # refused (a far date overflows working-day arithmetic and is never meant).
+    FREE_TEXT_MAX_CHARS = 20_000
+    DATE_MIN = date(2000, 1, 1)
+    DATE_MAX = date(2100, 12, 31)
 
     # Reminders (DESIGN §1, issue 4). Working days come from tracker/calendar.py.
     REMINDER_ON_ASSIGNMENT = True
