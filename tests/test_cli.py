@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from tracker.extensions import db
@@ -136,3 +137,33 @@ def test_models_and_migrations_agree(app):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert diff == []
+
+
+@pytest.mark.parametrize(
+    "name,email",
+    [
+        ("Lê Thị\nHoa", "hoa@test.local"),
+        ("Lê Thị Hoa\x00", "hoa@test.local"),
+        ("x" * 256, "hoa@test.local"),
+        ("Lê Thị Hoa", "not-an-address"),
+    ],
+    ids=["line break", "NUL", "too long", "bad email"],
+)
+def test_create_user_refuses_a_name_or_address_that_cannot_be_mailed(runner, name, email):
+    before = db.session.scalar(select(func.count()).select_from(User))
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            email,
+            "--name",
+            name,
+            "--role",
+            "viewer",
+            "--password",
+            "lethihoa2026-dai",
+        ]
+    )
+    assert result.exit_code == 2, result.output
+    assert "error:" in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == before

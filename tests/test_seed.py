@@ -79,6 +79,28 @@ BAD_FILES = [
         "feld:",
     ),
     (
+        "line break in a title",
+        lambda t: t.replace(
+            'title: "Rà soát lại các chương trình',
+            'title: "Rà soát lại\\ncác chương trình',
+            1,
+        ),
+        "title",
+        "Rà soát lại\\ncác",
+    ),
+    (
+        "NUL byte in a content",
+        lambda t: t.replace('content: "Bước vào năm 2021,', 'content: "Bước vào\\0 năm 2021,', 1),
+        "content",
+        "Bước vào\\0 năm",
+    ),
+    (
+        "over-long signer",
+        lambda t: t.replace("signer_name: ", "signer_name: " + "x" * 300, 1),
+        "signer_name",
+        "signer_name: xxx",
+    ),
+    (
         "bad date",
         lambda t: t.replace("due_on: 2021-03-31", "due_on: 2021-13-31", 1),
         "due_on",

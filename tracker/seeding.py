@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from flask import current_app, has_app_context
 
 from .extensions import db
+from .forms import has_control_chars
 from .models import (
     Directive,
     DirectiveKind,
@@ -148,7 +150,10 @@ class _Reader:
                 result.append(record)
         return result
 
-    def text(self, record, where, key, required=True, max_len=None) -> str | None:
+    def text(self, record, where, key, required=True, max_len=255, multiline=False) -> str | None:
+        """Text no longer than its column; one line unless ``multiline`` (a line break in a
+        title or a name would break the headers of reminder mails), never a control
+        character (PostgreSQL refuses NUL)."""
         value = record.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
@@ -158,8 +163,13 @@ class _Reader:
             self.fail(record, where, key, "must be text")
             return None
         value = str(value).strip()
+        if multiline:
+            max_len = current_app.config["FREE_TEXT_MAX_CHARS"] if has_app_context() else 20_000
         if max_len and len(value) > max_len:
             self.fail(record, where, key, f"is longer than {max_len} characters")
+        if has_control_chars(value, single_line=not multiline):
+            problem = "has a control character" if multiline else "must be one line"
+            self.fail(record, where, key, f"{problem} (no line break or control character)")
         return value
 
     def choice(self, record, where, key, choices, default=None) -> str | None:
@@ -335,15 +345,15 @@ def parse_directives_file(path: Path) -> SeedPlan:
             "signer_name": r.text(rec, where, "signer_name", max_len=255),
             "signer_position": r.text(rec, where, "signer_position", required=False),
             "issuing_body": r.text(rec, where, "issuing_body", max_len=255),
-            "summary": r.text(rec, where, "summary"),
+            "summary": r.text(rec, where, "summary", multiline=True),
             "meeting_title": meeting_fields["title"],
             "meeting_on": meeting_fields["date"],
             "meeting_chair": meeting_fields["chair"],
             "origin_level": r.choice(
                 rec, where, "origin_level", [o.value for o in OriginLevel], "provincial"
             ),
-            "external_id": r.text(rec, where, "external_id", required=False),
-            "source_url": r.text(rec, where, "source_url", required=False),
+            "external_id": r.text(rec, where, "external_id", required=False, max_len=120),
+            "source_url": r.text(rec, where, "source_url", required=False, max_len=500),
             "tasks": [],
         }
         items: set[int] = set()
@@ -372,7 +382,7 @@ def parse_directives_file(path: Path) -> SeedPlan:
                 {
                     "item_no": item,
                     "title": r.text(trec, twhere, "title", max_len=500),
-                    "content": r.text(trec, twhere, "content", required=False),
+                    "content": r.text(trec, twhere, "content", required=False, multiline=True),
                     "field": r.text(trec, twhere, "field", max_len=120),
                     "lead_unit": lead,
                     "coordinating_units": list(dict.fromkeys(coordinating)),

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from ..database import utcnow
 from ..extensions import db
+from ..forms import has_control_chars
 from ..models import Role, Unit, User, UserSession
 from ..password_policy import MIN_LENGTH, generate_password, password_problems
 from ..passwords import hash_password, verify_password
@@ -43,6 +44,27 @@ def check_password(password: str, *, email: str = "", name: str = "", unit=None)
         raise AccountError(problems[0])
 
 
+def check_identity(email: str, name: str, position: str | None) -> None:
+    """Raise AccountError for an address, name or position that cannot be stored or mailed:
+    too long for its column, empty, or with a line break or control character (a line
+    break in a name would break the headers of every reminder mail to that person)."""
+    for label, value, required in (
+        ("email", email, True),
+        ("name", name, True),
+        ("position", position, False),
+    ):
+        if not value:
+            if required:
+                raise AccountError(f"the {label} is required")
+            continue
+        if len(value) > 255:
+            raise AccountError(f"the {label} is longer than 255 characters")
+        if has_control_chars(value, single_line=True):
+            raise AccountError(f"the {label} must be one line without control characters")
+    if "@" not in email or any(c.isspace() for c in email):
+        raise AccountError(f"'{email}' is not an email address")
+
+
 def create_user(
     email: str,
     name: str,
@@ -53,6 +75,8 @@ def create_user(
     actor=None,
 ) -> User:
     email = email.strip().lower()
+    name, position = name.strip(), (position or "").strip() or None
+    check_identity(email, name, position)
     if role not in {r.value for r in Role}:
         raise AccountError(f"unknown role '{role}' (one of: {', '.join(r.value for r in Role)})")
     if db.session.query(User).filter_by(email=email).first():
@@ -174,6 +198,7 @@ def update_user(user: User, actor: User, now: datetime, **values) -> dict:
     unit_id = values.get("unit_id", user.unit_id)
     if role not in {r.value for r in Role}:
         raise AccountError(f"unknown role '{role}'")
+    check_identity(user.email, values.get("name", user.name), values.get("position"))
     if role in UNIT_ROLES and unit_id is None:
         raise AccountError(_("Unit heads and unit staff need a unit."))
     if unit_id is not None and db.session.get(Unit, unit_id) is None:
