@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
-from flask import abort, flash
+from flask import abort, current_app, flash
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from .forms import MAX_ID, has_control_chars, parse_day
+from .forms import DATE_FORMATS, MAX_ID, has_control_chars, parse_day
 
 MAX_PAGE = 10_000
 # Search text and other short values: longer is never typed, only pasted or forged.
@@ -89,7 +89,7 @@ class QueryParams:
             return None
         value = parse_day(raw)
         if value is None:
-            self.ignore(name)
+            self.ignore(name, _date_range_note() if _is_a_date(raw) else None)
         return value
 
     def flag(self, name: str) -> bool:
@@ -148,6 +148,25 @@ class QueryParams:
         message = self.message()
         if message:
             abort(400, description=message)
+
+
+def _is_a_date(raw: str) -> bool:
+    for fmt in DATE_FORMATS:
+        try:
+            datetime.strptime(raw, fmt)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def _date_range_note() -> str:
+    low, high = current_app.config["DATE_MIN"], current_app.config["DATE_MAX"]
+    return _(
+        "Dates must lie between %(low)s and %(high)s.",
+        low=f"{low:%d/%m/%Y}",
+        high=f"{high:%d/%m/%Y}",
+    )
 
 
 # --- path ids -----------------------------------------------------------------------------
