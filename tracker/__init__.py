@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     load_config(app, test_config)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_error_pages(app)
@@ -59,6 +60,14 @@ def register_extensions(app: Flask) -> None:
     from . import security
 
     security.init_app(app)
+
+
+def register_url_converters(app: Flask) -> None:
+    """Every ``<int:…>`` id within PostgreSQL's integer (out of range: 404); before the
+    blueprints, whose rules take the converter in place when they are added."""
+    from .params import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_blueprints(app: Flask) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -58,24 +58,43 @@ class WorkingCalendar:
         return day.weekday() < 5 and day not in self.holidays
 
     def add_working_days(self, start: date, n: int) -> date:
-        """The n-th working day after ``start`` (before it when n < 0); n = 0 is ``start``."""
+        """The n-th working day after ``start`` (before it when n < 0); n = 0 is ``start``.
+        Near the ends of the calendar (year 1, year 9999) it stops at the last day there is."""
         step = 1 if n >= 0 else -1
         day, left = start, abs(n)
-        while left:
-            day += timedelta(days=step)
+        while left and day not in (date.min, date.max):
+            day = shift_days(day, step)
             if self.is_working_day(day):
                 left -= 1
         return day
 
     def working_days_between(self, start: date, end: date) -> int:
-        """Working days in (start, end]; negative when end is before start."""
+        """Working days in (start, end]; negative when end is before start. Counted by
+        whole weeks, so a span of centuries costs no more than one of days."""
         if end < start:
             return -self.working_days_between(end, start)
-        return sum(
+        total = _weekdays_until(end) - _weekdays_until(start)
+        total -= sum(
             1
-            for k in range(1, (end - start).days + 1)
-            if self.is_working_day(start + timedelta(days=k))
+            for day in self.holidays
+            if start < day <= end and day.weekday() < 5 and day not in self.extra_working_days
         )
+        total += sum(
+            1 for day in self.extra_working_days if start < day <= end and day.weekday() >= 5
+        )
+        return total
+
+
+def _weekdays_until(day: date) -> int:
+    """Monday-to-Friday days from 1 January of year 1 (a Monday) up to ``day`` included."""
+    weeks, rest = divmod(day.toordinal(), 7)
+    return 5 * weeks + min(rest, 5)
+
+
+def shift_days(day: date, days: int) -> date:
+    """``day`` plus ``days`` calendar days, kept within the dates Python has."""
+    ordinal = day.toordinal() + days
+    return date.fromordinal(min(max(ordinal, date.min.toordinal()), date.max.toordinal()))
 
 
 def load_calendar(session=None) -> WorkingCalendar:

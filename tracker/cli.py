@@ -188,7 +188,7 @@ def report_command(period_text: str, as_of_text: str | None, fmt: str, output: P
     from .calendar import local_today
     from .models import Role, User
     from .services import exports
-    from .services.reports import PeriodError, parse_period
+    from .services.reports import PeriodError, date_range, parse_period
     from .services.tasks import status_context
 
     try:
@@ -199,6 +199,9 @@ def report_command(period_text: str, as_of_text: str | None, fmt: str, output: P
         as_of = date.fromisoformat(as_of_text) if as_of_text else min(period.end, local_today())
     except ValueError:
         fail(f"error: invalid --as-of {as_of_text!r}: expected YYYY-MM-DD")
+    low, high = date_range()
+    if not low <= as_of <= high:
+        fail(f"error: invalid --as-of {as_of_text!r}: it must lie between {low} and {high}")
     # The whole province, as the Office sees it.
     reader = User(role=Role.OFFICE.value, name="tracker report", email="cli@localhost")
     ctx = status_context(as_of)

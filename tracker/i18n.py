@@ -13,10 +13,14 @@ from .calendar import local_zone
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if has_request_context():
-        chosen = request.args.get("lang") or session.get("lang")
+        # Only a known language is taken from the URL; anything else there leaves the
+        # choice already made in the session as it was.
+        chosen = request.args.get("lang")
         if chosen in languages:
             session["lang"] = chosen
             return chosen
+        if session.get("lang") in languages:
+            return session["lang"]
         if current_user and getattr(current_user, "locale", None) in languages:
             return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]

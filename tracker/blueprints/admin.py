@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from .. import policy, security
 from ..extensions import db
 from ..models import Role, Unit, User, UserSession
+from ..params import QueryParams
 from ..password_policy import generate_password
 from ..services import accounts, sessions
 from ..text import fold
@@ -96,11 +97,12 @@ class ConfirmForm(FlaskForm):
 
 @bp.route("/users")
 def users():
-    role = request.args.get("role") or ""
-    unit_id = request.args.get("unit", type=int)
-    q = request.args.get("q", "").strip()
+    params = QueryParams(request.args)
+    role = params.choice("role", [r.value for r in Role]) or ""
+    unit_id = params.ident("unit")
+    q = params.text("q") or ""
     query = select(User).order_by(User.name)
-    if role in {r.value for r in Role}:
+    if role:
         query = query.where(User.role == role)
     if unit_id:
         query = query.where(User.unit_id == unit_id)
@@ -108,6 +110,7 @@ def users():
     if q:
         needle = fold(q)
         rows = [u for u in rows if needle in fold(f"{u.name} {u.email} {u.position or ''}")]
+    params.note_ignored()
     return render_template(
         "admin/users.html",
         users=rows,

@@ -10,6 +10,7 @@ from .. import policy
 from ..calendar import local_today
 from ..extensions import db
 from ..models import Directive, DirectiveKind, OriginLevel, Role, Task, User
+from ..params import QueryParams
 from ..policy import Action
 from ..services import tasks as task_service
 from ..services import workflow
@@ -32,7 +33,13 @@ def get_directive_or_abort(directive_id: int, action: str = Action.VIEW_DIRECTIV
 @bp.route("/")
 @login_required
 def index():
-    args = request.args
+    params = QueryParams(request.args)
+    low, high = current_app.config["DATE_MIN"], current_app.config["DATE_MAX"]
+    q = params.text("q")
+    leader = params.ident("leader")
+    kind = params.choice("kind", [k.value for k in DirectiveKind])
+    year = params.integer("year", low.year, high.year)
+    page = params.page()
     query = select(Directive).where(
         exists(
             select(Task.id).where(
@@ -42,7 +49,6 @@ def index():
         if current_user.role in policy.UNIT_ROLES
         else Directive.id.is_not(None)
     )
-    q = (args.get("q") or "").strip()
     if q:
         # Symbols and summaries are short: fold in Python-compatible SQL is not portable,
         # so match the folded text of the directive's tasks or the raw symbol/summary.
@@ -59,7 +65,6 @@ def index():
                 ),
             )
         )
-    leader = parse_int(args.get("leader"))
     if leader:
         # The signer, or the leader who assigned one of its tasks.
         query = query.where(
@@ -72,14 +77,12 @@ def index():
                 ),
             )
         )
-    if args.get("kind") in set(DirectiveKind):
-        query = query.where(Directive.kind == args["kind"])
-    year = parse_int(args.get("year"))
+    if kind:
+        query = query.where(Directive.kind == kind)
     if year:
         query = query.where(extract("year", Directive.issued_on) == year)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     per_page = current_app.config["TASKS_PER_PAGE"]
-    page = max(1, args.get("page", 1, type=int))
     directives = db.session.scalars(
         query.order_by(Directive.issued_on.desc(), Directive.id.desc())
         .limit(per_page)
@@ -92,6 +95,9 @@ def index():
             .group_by(Task.directive_id)
         ).all()
     )
+    params.note_ignored()
+    # The filter form and the pager carry the values that were taken, as text.
+    taken = {"q": q, "leader": leader, "kind": kind, "year": year}
     return render_template(
         "directives/index.html",
         directives=directives,
@@ -99,7 +105,7 @@ def index():
         total=total,
         page=page,
         pages=max(1, -(-total // per_page)),
-        args={k: v for k, v in args.items() if k != "page" and v},
+        args={name: str(value) for name, value in taken.items() if value},
         leaders=db.session.scalars(
             select(User).where(User.role == Role.LEADER).order_by(User.name)
         ).all(),

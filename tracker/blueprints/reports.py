@@ -26,10 +26,19 @@ from ..calendar import local_today
 from ..database import utcnow
 from ..extensions import db
 from ..models import Unit
+from ..params import QueryParams
 from ..services import exports, feeds
 from ..services import reports as report_service
 from ..services import tasks as task_service
-from ..services.reports import DONE, IN_TIME, NOT_DONE, PeriodError, filter_for, parse_period
+from ..services.reports import (
+    DONE,
+    IN_TIME,
+    NOT_DONE,
+    PeriodError,
+    PeriodOutOfRange,
+    filter_for,
+    parse_period,
+)
 
 bp = Blueprint("reports", __name__)
 
@@ -51,27 +60,34 @@ def _require_dashboard() -> None:
         abort(403)
 
 
-def _as_of(default: date) -> date:
-    raw = request.args.get("as_of")
-    try:
-        return date.fromisoformat(raw) if raw else default
-    except ValueError:
-        return default
+def _as_of(params: QueryParams, default: date) -> date:
+    return params.day("as_of") or default
 
 
-def _period(required: bool):
-    """The period of the request (?period=2021-03 or ?from=…&to=…); None if none given."""
-    text = request.args.get("period", "").strip()
-    start, end = request.args.get("from", ""), request.args.get("to", "")
+def _period(params: QueryParams, required: bool):
+    """The period of the request (?period=2021-03 or ?from=…&to=…); None if none given
+    (the current month when ``required``). One that is not valid is noted in ``params``."""
+    fallback = report_service.current_month_period(local_today()) if required else None
+    text, named = params.text("period", max_chars=40), "period"
+    start, end = params.day("from"), params.day("to")
     if not text and start and end:
-        text = f"{start}..{end}"
+        text, named = f"{start.isoformat()}..{end.isoformat()}", "from, to"
+    elif not text and (start or end):
+        params.ignore("from" if start else "to", _("A period needs both dates."))
     if not text:
-        return report_service.current_month_period(local_today()) if required else None
+        return fallback
     try:
         return parse_period(text)
+    except PeriodOutOfRange as exc:
+        note = _(
+            "The period must lie between %(low)s and %(high)s.",
+            low=f"{exc.low:%d/%m/%Y}",
+            high=f"{exc.high:%d/%m/%Y}",
+        )
     except PeriodError:
-        flash(_("The period is not valid: use 2021-03, 2021-Q1, 2021-H1, 2021 or two dates."))
-        return report_service.current_month_period(local_today()) if required else None
+        note = _("The period is not valid: use 2021-03, 2021-Q1, 2021-H1, 2021 or two dates.")
+    params.ignore(named, note)
+    return fallback
 
 
 def _linker(ctx, period):
@@ -101,8 +117,10 @@ GROUP_KEYS = {"unit": "unit", "leader": "leader", "field": "field", "directive":
 def dashboard():
     _require_dashboard()
     today = local_today()
-    as_of = _as_of(today)
-    period = _period(required=False)
+    params = QueryParams(request.args)
+    as_of = _as_of(params, today)
+    period = _period(params, required=False)
+    params.note_ignored()
     ctx = task_service.status_context(as_of)
     user = current_user
     by_unit, by_leader, by_field = report_service.by_unit_leader_and_field(user, ctx, period)
@@ -139,7 +157,9 @@ def dashboard():
 @login_required
 def trend_svg():
     _require_dashboard()
-    as_of = _as_of(local_today())
+    params = QueryParams(request.args)
+    as_of = _as_of(params, local_today())
+    params.refuse_ignored()
     svg = charts.trend_chart(report_service.trend(current_user, as_of))
     return Response(str(svg), mimetype="image/svg+xml")
 
@@ -148,8 +168,10 @@ def trend_svg():
 @login_required
 def period_report():
     _require_dashboard()
-    period = _period(required=True)
-    as_of = _as_of(min(period.end, local_today()))
+    params = QueryParams(request.args)
+    period = _period(params, required=True)
+    as_of = _as_of(params, min(period.end, local_today()))
+    params.note_ignored()
     ctx = task_service.status_context(as_of)
     user = current_user
     limit = 200
@@ -174,8 +196,10 @@ def period_report():
 @login_required
 def export(fmt: str):
     _require_dashboard()
-    period = _period(required=True)
-    as_of = _as_of(min(period.end, local_today()))
+    params = QueryParams(request.args)
+    period = _period(params, required=True)
+    as_of = _as_of(params, min(period.end, local_today()))
+    params.refuse_ignored()  # a download cannot show a note
     ctx = task_service.status_context(as_of)
     if fmt == "xlsx":
         data, mimetype = exports.build_xlsx(current_user, ctx, period), XLSX

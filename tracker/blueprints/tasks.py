@@ -23,6 +23,7 @@ from .. import policy
 from ..calendar import local_today
 from ..extensions import db
 from ..models import ExtensionRequest, Role, Task, TaskState, Unit, User
+from ..params import QueryParams
 from ..policy import Action
 from ..services import tasks as task_service
 from ..services import workflow
@@ -102,21 +103,17 @@ def home():
     return redirect(url_for(home_endpoint_for(current_user)))
 
 
-def filter_from_request() -> TaskFilter:
-    """TaskFilter from the URL; the filter form's due range is typed as dd/mm/yyyy, links
-    carry ISO dates."""
-    args = request.args.copy()
-    for name in ("due_from", "due_to"):
-        typed = parse_date(args.get(name), strict=False)
-        if typed is not None:
-            args[name] = typed.isoformat()
-    return TaskFilter.from_args(args)
+def filter_from_request(params: QueryParams | None = None) -> TaskFilter:
+    """TaskFilter from the URL (dates typed dd/mm/yyyy in the filter form, ISO in links);
+    what ``params`` could not take is left out and recorded there."""
+    return TaskFilter.from_args(params if params is not None else QueryParams(request.args))
 
 
 @bp.route("/tasks")
 @login_required
 def index():
-    return _task_list(filter_from_request(), mine=False)
+    params = QueryParams(request.args)
+    return _task_list(filter_from_request(params), params, mine=False)
 
 
 @bp.route("/tasks/mine")
@@ -124,25 +121,27 @@ def index():
 def mine():
     """Việc của tôi / của đơn vị: unit roles see their unit's tasks, the Office the tasks it
     monitors, leaders the tasks they assigned; overdue and due soon first."""
-    flt = filter_from_request()
+    params = QueryParams(request.args)
+    flt = filter_from_request(params)
     if current_user.role in policy.UNIT_ROLES:
         flt.involving = current_user.unit_id
     elif current_user.role == Role.OFFICE:
         flt.monitor = current_user.id
     elif current_user.role == Role.LEADER:
         flt.leader = current_user.id
-    return _task_list(flt, mine=True)
+    return _task_list(flt, params, mine=True)
 
 
-def _task_list(flt: TaskFilter, *, mine: bool):
+def _task_list(flt: TaskFilter, params: QueryParams, *, mine: bool):
     ctx = task_service.status_context(flt.as_of or local_today())
     page = task_service.list_tasks(
         current_user,
         flt,
         ctx,
-        page=max(1, request.args.get("page", 1, type=int)),
+        page=params.page(),
         per_page=current_app.config["TASKS_PER_PAGE"],
     )
+    params.note_ignored()
     return render_template(
         "tasks/index.html",
         page=page,

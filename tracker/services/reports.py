@@ -10,11 +10,13 @@ from __future__ import annotations
 import calendar as pycalendar
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import case, func, select, tuple_
 
 from .. import policy
+from ..calendar import shift_days
+from ..config import Defaults
 from ..extensions import db
 from ..models import Directive, DueDateChange, ProgressReport, Task, Unit, User
 from ..status import (
@@ -39,6 +41,28 @@ IN_TIME = [TimeStatus.IN_TIME.value, TimeStatus.DUE_SOON.value]
 
 class PeriodError(ValueError):
     pass
+
+
+class PeriodOutOfRange(PeriodError):
+    """A period reaching outside DATE_MIN..DATE_MAX (settings): never meant, and the
+    working-day arithmetic of such dates is meaningless."""
+
+    def __init__(self, text: str, low: date, high: date):
+        super().__init__(
+            f"invalid period {text!r}: it must lie between {low:%Y-%m-%d} and {high:%Y-%m-%d}"
+        )
+        self.low, self.high = low, high
+
+
+def date_range() -> tuple[date, date]:
+    """DATE_MIN..DATE_MAX of the application (the defaults outside one)."""
+    from flask import current_app, has_app_context
+
+    config = current_app.config if has_app_context() else {}
+    return (
+        config.get("DATE_MIN", Defaults.DATE_MIN),
+        config.get("DATE_MAX", Defaults.DATE_MAX),
+    )
 
 
 @dataclass(frozen=True)
@@ -68,6 +92,16 @@ PERIOD_SYNTAX = "YYYY-MM, YYYY-Qn, YYYY-H1, YYYY-H2, YYYY or YYYY-MM-DD..YYYY-MM
 
 
 def parse_period(text: str) -> Period:
+    """The period ``text`` names (PERIOD_SYNTAX), within DATE_MIN..DATE_MAX, else
+    PeriodError (PeriodOutOfRange when it only reaches too far)."""
+    period = _parse_period(text)
+    low, high = date_range()
+    if period.start < low or period.end > high:
+        raise PeriodOutOfRange(period.code, low, high)
+    return period
+
+
+def _parse_period(text: str) -> Period:
     text = (text or "").strip()
     try:
         if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
@@ -88,7 +122,7 @@ def parse_period(text: str) -> Period:
             if end < start:
                 raise PeriodError
             return Period(start, end, text)
-    except ValueError as exc:
+    except ValueError as exc:  # PeriodError included; year 0 has no 15 December
         raise PeriodError(f"invalid period {text!r}: expected {PERIOD_SYNTAX}") from exc
     raise PeriodError(f"invalid period {text!r}: expected {PERIOD_SYNTAX}")
 
@@ -151,7 +185,7 @@ def _status_keys(ctx: StatusContext, due):
     status = time_status_sql(ctx, due=due)
     already = case((due <= ctx.as_of, 1), else_=0)
     whens = [
-        (due >= ctx.as_of - timedelta(days=high), i)
+        (due >= shift_days(ctx.as_of, -high), i)
         for i, (_, high) in enumerate(AGEING_BUCKETS)
         if high is not None
     ]
@@ -387,11 +421,14 @@ def at_risk(user: User, ctx: StatusContext, period: Period | None = None, limit:
 
 
 def month_ends(as_of: date, months: int = 12) -> list[date]:
-    """The last day of each of the ``months`` months up to as_of (as_of for the last)."""
+    """The last day of each of the ``months`` months up to as_of (as_of for the last);
+    fewer when the calendar begins before (year 1)."""
     ends, year, month = [], as_of.year, as_of.month
     for _ in range(months):
         last = date(year, month, pycalendar.monthrange(year, month)[1])
         ends.append(min(last, as_of))
+        if (year, month) == (1, 1):
+            break
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return ends[::-1]
 
@@ -504,8 +541,10 @@ __all__ = [
     "GroupRow",
     "Period",
     "PeriodError",
+    "PeriodOutOfRange",
     "breakdown",
     "current_month_period",
+    "date_range",
     "detail_rows",
     "filter_for",
     "month_ends",

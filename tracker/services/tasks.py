@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date, timedelta
+from datetime import date
 from typing import NamedTuple
 
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
-from ..calendar import load_calendar
+from ..calendar import load_calendar, shift_days
 from ..extensions import db
 from ..models import Task, TaskState, User, task_coordinating_unit
+from ..params import MAX_AGE_DAYS, QueryParams
 from ..status import (
     StatusContext,
     TimeStatus,
@@ -47,6 +48,7 @@ URGENCY = {
 }
 
 SORTS = ("urgency", "due", "-due", "updated", "item")
+FIELD_MAX_CHARS = Task.field.type.length
 
 
 @dataclass
@@ -79,31 +81,32 @@ class TaskFilter:
 
     @classmethod
     def from_args(cls, args) -> TaskFilter:
-        """Parse request.args (a MultiDict); values that do not parse are ignored."""
-        result = cls()
-        for f in fields(cls):
-            if f.name in ("status", "state"):
-                setattr(result, f.name, [v for v in args.getlist(f.name) if v])
-                continue
-            raw = args.get(f.name)
-            if raw in (None, ""):
-                continue
-            kind = str(f.type)
-            try:
-                if "date" in kind:
-                    value = date.fromisoformat(raw)
-                elif "bool" in kind:
-                    value = raw.lower() in {"1", "true", "on", "yes"}
-                elif "int" in kind:
-                    value = int(raw)
-                else:
-                    value = raw.strip()
-            except ValueError:
-                continue
-            setattr(result, f.name, value)
-        if result.sort not in SORTS:
-            result.sort = "urgency"
-        return result
+        """Parse request.args (a MultiDict, or a ``QueryParams`` that then records what it
+        ignored): a value that does not parse or is out of range is ignored."""
+        params = args if isinstance(args, QueryParams) else QueryParams(args)
+        return cls(
+            as_of=params.day("as_of"),
+            status=params.choices("status", [s.value for s in TimeStatus]),
+            state=params.choices("state", [s.value for s in TaskState]),
+            unit=params.ident("unit"),
+            involving=params.ident("involving"),
+            leader=params.ident("leader"),
+            field=params.text("field", max_chars=FIELD_MAX_CHARS),
+            directive=params.ident("directive"),
+            due_from=params.day("due_from"),
+            due_to=params.day("due_to"),
+            already_due=params.flag("already_due"),
+            priority=params.flag("priority"),
+            urgent=params.flag("urgent"),
+            age_min=params.integer("age_min", 0, MAX_AGE_DAYS),
+            age_max=params.integer("age_max", 0, MAX_AGE_DAYS),
+            q=params.text("q"),
+            withdrawn=params.flag("withdrawn"),
+            assigned_from=params.day("assigned_from"),
+            assigned_to=params.day("assigned_to"),
+            sort=params.choice("sort", SORTS) or "urgency",
+            monitor=params.ident("monitor"),
+        )
 
     def to_args(self, **overrides) -> dict:
         """URL parameters for this filter (defaults left out), e.g. for url_for(**args)."""
@@ -204,9 +207,9 @@ def filtered_query_with_due(user: User, flt: TaskFilter, ctx: StatusContext):
         # index-friendly comparison of dates on both databases.
         query = query.where(status_expr == TimeStatus.OVERDUE.value)
         if flt.age_min is not None:
-            query = query.where(due <= ctx.as_of - timedelta(days=flt.age_min))
+            query = query.where(due <= shift_days(ctx.as_of, -flt.age_min))
         if flt.age_max is not None:
-            query = query.where(due >= ctx.as_of - timedelta(days=flt.age_max))
+            query = query.where(due >= shift_days(ctx.as_of, -flt.age_max))
     if flt.q:
         query = query.where(Task.search_text.contains(fold(flt.q), autoescape=True))
     return query, status_expr, due
