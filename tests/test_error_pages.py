@@ -162,3 +162,17 @@ def test_api_errors_are_json(web, users):
     assert "POST" in response.headers["Allow"]
     response = web.post("/api/test/post-only")  # no CSRF token
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "csrf_failed"
+
+
+def test_when_even_the_layout_fails_the_answer_is_still_in_our_words(web, monkeypatch, users):
+    import tracker.errors
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the layout needs a database that is gone")
+
+    monkeypatch.setattr(tracker.errors, "render_template", broken)
+    response = web.get("/test/abort/500")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500 and response.mimetype == "text/html"
+    assert "Lỗi hệ thống" in html and "Hệ thống gặp lỗi." in html
+    assert "Internal Server Error" not in html and "database" not in html
