@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, render_template, request
-from flask_login import current_user
+from flask import Flask
 
 from . import config
 from .extensions import babel, csrf, db, migrate
@@ -93,14 +92,9 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_error_pages(app: Flask) -> None:
-    def render_error(error):
-        code = getattr(error, "code", 500)
-        if request.path.startswith("/api/"):
-            return {"error": getattr(error, "description", "error")}, code
-        return render_template(f"errors/{code}.html", user=current_user), code
+    from . import errors
 
-    for code in (403, 404, 500):
-        app.register_error_handler(code, render_error)
+    errors.init_app(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -41,9 +41,11 @@ PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "s
 
 
 def init_app(app: Flask) -> None:
+    from . import headers
     from .services import sessions
 
     app.session_interface = SessionInterface()
+    headers.init_app(app)
     proxies = int(app.config.get("PROXY_COUNT") or 0)
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

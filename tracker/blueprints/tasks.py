@@ -518,13 +518,3 @@ def change_value(name: str, value) -> str:
         except ValueError:
             return value
     return str(value)
-
-
-@bp.app_errorhandler(413)
-def upload_too_large(error):
-    """A request larger than MAX_CONTENT_LENGTH: back to the page with a message."""
-    flash(_("The file is too large."), "error")
-    target = request.referrer or ""
-    if not target.startswith(request.host_url):
-        target = url_for("tasks.index")
-    return redirect(target)

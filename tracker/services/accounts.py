@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 from flask import has_request_context
 from flask_babel import force_locale
@@ -15,7 +14,7 @@ from ..extensions import db
 from ..forms import has_control_chars
 from ..models import Role, Unit, User, UserSession
 from ..password_policy import MIN_LENGTH, generate_password, password_problems
-from ..passwords import hash_password, verify_password
+from ..passwords import hash_password, verify_nothing, verify_password
 from . import audit, sessions, throttle
 
 MIN_PASSWORD_LENGTH = MIN_LENGTH
@@ -115,11 +114,6 @@ def create_user(
     return user
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return hash_password(generate_password())
-
-
 @dataclass(frozen=True)
 class SignIn:
     user: User | None = None
@@ -143,10 +137,14 @@ def sign_in(
             remote_addr=remote_addr,
         )
         return SignIn(refusal=refusal)
-    if user is None or not user.password_hash:
-        # Spend the same time as for a real account, so timing does not tell which exist.
-        verify_password(_dummy_hash(), password)
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    if user is not None and user.active and user.password_hash:
+        accepted = verify_password(user.password_hash, password)
+    else:
+        # Unknown, disabled or without a password: the same hash check as a real account,
+        # so timing does not tell which accounts exist or are active.
+        verify_nothing(password)
+        accepted = False
+    if not accepted:
         throttle.record_failure(email, remote_addr, now)
         audit.record("auth.login_failed", obj=user, note=email[:255], remote_addr=remote_addr)
         return SignIn()
