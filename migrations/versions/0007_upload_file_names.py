@@ -20,6 +20,7 @@ depends_on = None
 
 
 def upgrade():
+    # Adding a nullable column never recreates a table, on SQLite either.
     with op.batch_alter_table("task", schema=None) as batch_op:
         batch_op.add_column(sa.Column("result_file_name", sa.String(length=255), nullable=True))
     with op.batch_alter_table("progress_report", schema=None) as batch_op:
@@ -27,7 +28,10 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("progress_report", schema=None) as batch_op:
+    # Never recreate the tables on SQLite (its ALTER TABLE DROP COLUMN, 3.35+, is enough):
+    # dropping the old "task" table with foreign keys on would cascade-delete every
+    # progress report, extension request and coordinating unit of every task.
+    with op.batch_alter_table("progress_report", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("file_name")
-    with op.batch_alter_table("task", schema=None) as batch_op:
+    with op.batch_alter_table("task", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("result_file_name")
