@@ -54,8 +54,9 @@ def clean_name(raw: str) -> str:
     MAX_NAME_CHARS characters with its extension kept."""
     name = unicodedata.normalize("NFC", raw or "")
     name = re.split(r"[/\\]", name)[-1]
+    name = " ".join(name.split())  # tabs, line breaks, odd spaces: one space
     name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
-    name = " ".join(name.split())  # tabs, odd spaces, runs of spaces
+    name = " ".join(name.split())
     stem, dot, extension = name.rpartition(".")
     if not dot:
         stem, extension = name, ""
