@@ -209,7 +209,8 @@ class Task(db.Model):
     result_text: Mapped[str | None] = mapped_column(Text)
     result_doc_number: Mapped[str | None] = mapped_column(String(80))
     result_doc_on: Mapped[date | None] = mapped_column(Date)
-    result_file: Mapped[str | None] = mapped_column(String(255))
+    result_file: Mapped[str | None] = mapped_column(String(255))  # stored path, random
+    result_file_name: Mapped[str | None] = mapped_column(String(255))  # as the person named it
     submitted_on: Mapped[date | None] = mapped_column(Date)  # the pending submission's date
     completed_on: Mapped[date | None] = mapped_column(Date)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -271,7 +272,8 @@ class ProgressReport(db.Model):
     text: Mapped[str] = mapped_column(Text)
     difficulties: Mapped[str | None] = mapped_column(Text)  # khó khăn, vướng mắc
     proposals: Mapped[str | None] = mapped_column(Text)  # đề xuất, kiến nghị
-    file_path: Mapped[str | None] = mapped_column(String(255))
+    file_path: Mapped[str | None] = mapped_column(String(255))  # stored path, random
+    file_name: Mapped[str | None] = mapped_column(String(255))  # as the person named it
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

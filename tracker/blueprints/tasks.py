@@ -25,8 +25,8 @@ from ..extensions import db
 from ..models import ExtensionRequest, Role, Task, TaskState, Unit, User
 from ..params import QueryParams
 from ..policy import Action
+from ..services import files, workflow
 from ..services import tasks as task_service
-from ..services import workflow
 from ..services.tasks import TaskFilter
 from ..status import TimeStatus, time_status
 
@@ -385,10 +385,19 @@ def edit(task_id: int):
 @bp.route("/tasks/<int:task_id>/files/<path:name>")
 @login_required
 def download(task_id: int, name: str):
+    """A file of the task, offered under the name its sender gave it (Content-Disposition
+    with an ASCII fallback and filename*). Only the task's own stored paths are served."""
     task = get_task_or_abort(task_id, Action.DOWNLOAD_FILE)
-    if name not in workflow.task_files(task):
+    download_name = files.task_files(task).get(name)
+    if download_name is None:
         abort(404)
-    return send_from_directory(workflow.upload_root(), name, as_attachment=True)
+    return send_from_directory(
+        files.upload_root(), name, as_attachment=True, download_name=download_name
+    )
+
+
+# The name shown for a file (task page, timeline): never its stored path.
+bp.add_app_template_global(files.display_name, "file_name")
 
 
 @bp.app_context_processor

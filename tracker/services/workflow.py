@@ -7,15 +7,12 @@ The caller commits. Refusals raise ``WorkflowError`` with a message for the pers
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from werkzeug.utils import secure_filename
 
 from .. import policy
 from ..calendar import load_calendar, local_date
@@ -32,7 +29,7 @@ from ..models import (
     User,
 )
 from ..policy import Action
-from . import audit
+from . import audit, files
 
 OPEN_STATES = frozenset({TaskState.ASSIGNED, TaskState.IN_PROGRESS})
 
@@ -74,39 +71,6 @@ def _apply(obj, values: dict[str, Any]) -> dict[str, list]:
             changes[name] = [_plain(before), _plain(value)]
             setattr(obj, name, value)
     return changes
-
-
-# --- files ---------------------------------------------------------------------------------
-
-
-def upload_root() -> Path:
-    return Path(current_app.instance_path) / "uploads"
-
-
-def store_upload(task_id: int, upload) -> str | None:
-    """Save an uploaded file (a werkzeug FileStorage) under instance/uploads/<task>/ and
-    return its path relative to that folder. Size and type are limited by settings."""
-    if upload is None or not getattr(upload, "filename", ""):
-        return None
-    name = secure_filename(upload.filename) or "file"
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in current_app.config["UPLOAD_EXTENSIONS"]:
-        raise WorkflowError(_("This file type is not accepted."))
-    data = upload.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
-    if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
-        raise WorkflowError(_("The file is too large."))
-    relative = f"{task_id}/{uuid.uuid4().hex[:12]}_{name}"
-    path = upload_root() / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return relative
-
-
-def task_files(task: Task) -> set[str]:
-    files = {r.file_path for r in task.reports if r.file_path}
-    if task.result_file:
-        files.add(task.result_file)
-    return files
 
 
 # --- directives ----------------------------------------------------------------------------
@@ -379,6 +343,7 @@ def report_progress(
         raise WorkflowError(_("Progress must be between 0 and 100."))
     if not (text or "").strip():
         raise WorkflowError(_("Please describe the progress."))
+    checked = _check_upload(upload)
     today = local_date(now)
     report = ProgressReport(
         task=task,
@@ -387,7 +352,8 @@ def report_progress(
         text=text.strip(),
         difficulties=(difficulties or "").strip() or None,
         proposals=(proposals or "").strip() or None,
-        file_path=store_upload(task.id, upload),
+        file_path=files.stored_name(task.id, checked),
+        file_name=checked.name if checked else None,
         author_id=actor.id,
         created_at=now,
     )
@@ -396,7 +362,9 @@ def report_progress(
         task, {"progress": progress, "last_report_on": today, "state": TaskState.IN_PROGRESS}
     )
     task.updated_at = now
-    db.session.flush()
+    db.session.flush()  # a database refusal comes before anything is written to disk
+    if checked:
+        files.write_upload(db.session, report.file_path, checked)
     audit.record(
         "task.report", actor=actor, obj=report, task_id=task.id, changes=changes, note=report.text
     )
@@ -425,13 +393,27 @@ def submit_result(
         "state": TaskState.AWAITING_CONFIRMATION,
         "progress": 100,
     }
-    stored = store_upload(task.id, upload)
-    if stored:
-        values["result_file"] = stored
+    checked = _check_upload(upload)
     changes = _apply(task, values)
+    if checked:
+        # The timeline shows the name the person chose, never the stored path.
+        before = files.display_name(task.result_file, task.result_file_name) or None
+        changes["result_file"] = [before, checked.name]
+        task.result_file = files.stored_name(task.id, checked)
+        task.result_file_name = checked.name
     task.updated_at = now
+    db.session.flush()  # a database refusal comes before anything is written to disk
+    if checked:
+        files.write_upload(db.session, task.result_file, checked)
     audit.record("task.submit", actor=actor, obj=task, task_id=task.id, changes=changes)
     return task
+
+
+def _check_upload(upload) -> files.Upload | None:
+    try:
+        return files.check_upload(upload)
+    except files.UploadRefused as error:
+        raise WorkflowError(str(error)) from None
 
 
 def confirm_result(actor: User, task: Task, *, remark: str | None = None, now: datetime) -> Task:
