@@ -17,7 +17,7 @@ from ..status import time_status
 from ..text import fold
 from .directive_forms import DirectiveEditForm, DirectiveForm
 from .task_forms import TaskForm
-from .tasks import now, parse_int, render_task_form, stale_edit_status
+from .tasks import flash_form_errors, now, parse_int, render_task_form, stale_edit_status
 
 bp = Blueprint("directives", __name__, url_prefix="/directives")
 
@@ -129,6 +129,8 @@ def show(directive_id: int):
 
 
 def _render_form(form, directive, status=200):
+    if form.errors:
+        flash_form_errors()
     return render_template("directives/form.html", form=form, directive=directive), status
 
 

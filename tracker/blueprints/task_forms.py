@@ -119,6 +119,8 @@ class TaskForm(FlaskForm):
 
     def validate_focal_person_id(self, field) -> None:
         lead = self.lead_unit_id.data
+        if field.errors:  # not offered at all: that message says enough
+            return
         if (
             field.data is not None
             and lead is not None

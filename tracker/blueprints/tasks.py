@@ -163,6 +163,8 @@ def show(task_id: int):
 def _task_page(task: Task, status: int = 200, **posted):
     """The task page; ``posted`` is an action form that failed validation, shown again
     with its errors and what was typed (status 400)."""
+    if posted:
+        flash_form_errors()
     ctx = task_service.status_context(local_today())
     pending = workflow.pending_extension(task)
     return render_template(
@@ -176,6 +178,10 @@ def _task_page(task: Task, status: int = 200, **posted):
         Action=Action,
         TaskState=TaskState,
     ), status
+
+
+def flash_form_errors() -> None:
+    flash(_("Some values were not accepted: see the messages beside the fields."), "error")
 
 
 def _done(task: Task, message: str):
@@ -300,6 +306,8 @@ def withdraw(task_id: int):
 
 def render_task_form(form, task: Task | None, directive, status: int = 200):
     """The task form (add or edit); after a refused save, the form as it was sent."""
+    if form.errors:
+        flash_form_errors()
     return render_template("tasks/form.html", form=form, task=task, directive=directive), status
 
 
