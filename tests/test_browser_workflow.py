@@ -169,3 +169,36 @@ def test_the_office_enters_a_directive_and_assigns_a_task(page, users):
     assert page.locator(".current-due").inner_text() == due.strftime("%d/%m/%Y")
     assert "Giao nhiệm vụ" in page.locator(".timeline").inner_text()
     screenshot(page, "task-assigned")
+
+
+def test_the_focal_person_list_follows_the_lead_unit(page, users):
+    """static/js/task-form.js: only the people of the chosen lead unit can be picked; a
+    refused form comes back with the message beside the field and what was typed."""
+    from .conftest import make_unit, make_user
+
+    other = make_unit("STNMT", "Sở Tài nguyên và Môi trường")
+    make_user("unit_staff", other, name="Cán bộ Sở Tài nguyên")
+    directive = make_directive("46/TB-UBND")
+    db.session.commit()
+    sign_in(page, users["office"].email)
+    page.goto(f"/directives/{directive.id}/tasks/new")
+    form = "#task-form"
+    person = page.locator(f"{form} select[name=focal_person_id] option")
+
+    def offered():
+        return [o.inner_text() for o in person.all() if not o.is_disabled()]
+
+    assert offered() == ["—"]  # no lead unit yet
+    page.select_option(f"{form} select[name=lead_unit_id]", label="Sở Tài nguyên và Môi trường")
+    assert offered() == ["—", "Cán bộ Sở Tài nguyên (Sở Tài nguyên và Môi trường)"]
+    page.select_option(f"{form} select[name=focal_person_id]", label=offered()[1])
+    page.select_option(f"{form} select[name=lead_unit_id]", label="Sở Thông tin và Truyền thông")
+    assert page.input_value(f"{form} select[name=focal_person_id]") == ""
+    assert "Cán bộ Sở Tài nguyên (Sở Tài nguyên và Môi trường)" not in offered()
+    page.fill(f"{form} input[name=title]", "Việc có hạn sai")
+    page.fill(f"{form} input[name=current_due_on]", "31/12/9999")
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_load_state()
+    assert page.input_value(f"{form} input[name=title]") == "Việc có hạn sai"
+    assert page.input_value(f"{form} input[name=current_due_on]") == "31/12/9999"
+    assert "Ngày phải nằm trong khoảng" in page.locator(f"{form} .has-error").inner_text()

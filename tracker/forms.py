@@ -14,7 +14,15 @@ from datetime import date, datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import TextInput
 
 # Tab, LF and CR are text; every other C0 control and DEL is not.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -115,6 +123,8 @@ class DayField(DateField):
     The field renders as a text input showing dd/mm/yyyy, and keeps what was typed when
     it is not a date, so the form comes back with the person's own text and a message."""
 
+    widget = TextInput()  # a date input would neither show nor take dd/mm/yyyy
+
     def __init__(self, label=None, validators=None, required: bool = False, **kw):
         kw.setdefault("render_kw", {}).setdefault("placeholder", "dd/mm/yyyy")
         super().__init__(
@@ -163,11 +173,11 @@ def parse_day(raw: str | None) -> date | None:
 def BoundedIntegerField(  # noqa: N802
     label, low: int, high: int, required: bool = False, **kw
 ) -> IntegerField:
-    """A whole number between ``low`` and ``high``."""
-    return IntegerField(
+    """A whole number between ``low`` and ``high`` (0 counts as typed when required)."""
+    return WholeNumberField(
         label,
         validators=[
-            _required(required),
+            InputRequired(message=_l("This field is required.")) if required else Optional(),
             NumberRange(min=low, max=high, message=_l("A whole number from %(min)s to %(max)s.")),
         ],
         **kw,
@@ -185,6 +195,20 @@ def coerce_id(value) -> int | None:
     return number
 
 
+class WholeNumberField(IntegerField):
+    """An IntegerField that says "not a whole number" in the person's language (WTForms'
+    own message has no Vietnamese translation)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = int(valuelist[0])
+        except (TypeError, ValueError):
+            self.data = None
+            raise ValueError(_l("Not a whole number.")) from None
+
+
 __all__ = [
     "DATE_FORMATS",
     "MAX_ID",
@@ -195,6 +219,7 @@ __all__ = [
     "NoControlChars",
     "SaneDate",
     "TextField",
+    "WholeNumberField",
     "coerce_id",
     "has_control_chars",
     "parse_day",

@@ -9,14 +9,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import policy
 from ..calendar import local_today
 from ..extensions import db
-from ..models import Directive, DirectiveKind, OriginLevel, Role, Task, User
+from ..models import Directive, DirectiveKind, Role, Task, User
 from ..params import QueryParams
 from ..policy import Action
 from ..services import tasks as task_service
 from ..services import workflow
 from ..status import time_status
 from ..text import fold
-from .tasks import now, parse_date, parse_int, task_form_choices, task_values
+from .directive_forms import DirectiveEditForm, DirectiveForm
+from .task_forms import TaskForm
+from .tasks import flash_form_errors, now, render_task_form, stale_edit_status
 
 bp = Blueprint("directives", __name__, url_prefix="/directives")
 
@@ -132,33 +134,10 @@ def show(directive_id: int):
     )
 
 
-def directive_values(form, strict: bool = True) -> dict:
-    return {
-        "symbol": form.get("symbol", "").strip(),
-        "kind": form.get("kind") if form.get("kind") in set(DirectiveKind) else None,
-        "issued_on": parse_date(form.get("issued_on"), strict),
-        "signer_name": form.get("signer_name", "").strip(),
-        "signer_position": form.get("signer_position", "").strip() or None,
-        "issuing_body": form.get("issuing_body", "").strip(),
-        "summary": form.get("summary", "").strip(),
-        "meeting_title": form.get("meeting_title", "").strip() or None,
-        "meeting_on": parse_date(form.get("meeting_on"), strict),
-        "meeting_chair": form.get("meeting_chair", "").strip() or None,
-        "origin_level": form.get("origin_level")
-        if form.get("origin_level") in set(OriginLevel)
-        else OriginLevel.PROVINCIAL.value,
-        "external_id": form.get("external_id", "").strip() or None,
-    }
-
-
-def _render_form(directive, values, status=200):
-    return render_template(
-        "directives/form.html",
-        directive=directive,
-        values=values or {},
-        kinds=list(DirectiveKind),
-        levels=list(OriginLevel),
-    ), status
+def _render_form(form, directive, status=200):
+    if form.errors:
+        flash_form_errors()
+    return render_template("directives/form.html", form=form, directive=directive), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -166,71 +145,70 @@ def _render_form(directive, values, status=200):
 def create():
     if not policy.can(current_user, Action.CREATE_DIRECTIVE):
         abort(403)
-    if request.method == "POST":
-        values = directive_values(request.form, strict=False)  # to show the form again
-        try:
-            directive = workflow.create_directive(
-                current_user, directive_values(request.form), now=now()
-            )
-            db.session.commit()
-        except workflow.WorkflowError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return _render_form(None, values, 400)
-        flash(_("Directive saved."), "success")
-        return redirect(url_for("directives.show", directive_id=directive.id))
-    return _render_form(None, {"issuing_body": "UBND tỉnh", "origin_level": "provincial"})
+    form = DirectiveForm()
+    if request.method == "GET":
+        return _render_form(form, None)
+    if not form.validate_on_submit():
+        return _render_form(form, None, 400)
+    try:
+        directive = workflow.create_directive(current_user, form.values(), now=now())
+        db.session.commit()
+    except workflow.WorkflowError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _render_form(form, None, 400)
+    flash(_("Directive saved."), "success")
+    return redirect(url_for("directives.show", directive_id=directive.id))
 
 
 @bp.route("/<int:directive_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(directive_id: int):
     directive = get_directive_or_abort(directive_id, Action.EDIT_DIRECTIVE)
-    if request.method == "POST":
-        values = directive_values(request.form, strict=False)  # to show the form again
-        try:
-            workflow.update_directive(
-                current_user,
-                directive,
-                directive_values(request.form),
-                version=parse_int(request.form.get("version")) or 0,
-                now=now(),
-            )
-            db.session.commit()
-        except (workflow.WorkflowError, StaleDataError) as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return _render_form(db.session.get(Directive, directive_id), values, 409)
-        flash(_("Directive saved."), "success")
-        return redirect(url_for("directives.show", directive_id=directive.id))
-    return _render_form(directive, {k: getattr(directive, k) for k in workflow.DIRECTIVE_FIELDS})
+    if request.method == "GET":
+        return _render_form(DirectiveEditForm(obj=directive, formdata=None), directive)
+    form = DirectiveEditForm()
+    if not form.validate_on_submit():
+        return _render_form(form, directive, 400)
+    try:
+        workflow.update_directive(
+            current_user, directive, form.values(), version=form.version.data, now=now()
+        )
+        db.session.commit()
+    except (workflow.WorkflowError, StaleDataError) as error:
+        db.session.rollback()
+        if isinstance(error, workflow.Forbidden):
+            abort(403)
+        flash(str(error), "error")
+        directive = db.session.get(Directive, directive_id)
+        status = 400
+        if isinstance(error, workflow.StaleEdit | StaleDataError):
+            status = stale_edit_status(form, directive.version)
+        return _render_form(form, directive, status)
+    flash(_("Directive saved."), "success")
+    return redirect(url_for("directives.show", directive_id=directive.id))
 
 
 @bp.route("/<int:directive_id>/tasks/new", methods=["GET", "POST"])
 @login_required
 def add_task(directive_id: int):
     directive = get_directive_or_abort(directive_id, Action.ADD_TASK)
-    values = None
-    if request.method == "POST":
-        values = task_values(request.form, strict=False)  # to show the form again
-        try:
-            task = workflow.add_task(current_user, directive, task_values(request.form), now=now())
-            db.session.commit()
-        except workflow.WorkflowError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return render_template(
-                "tasks/form.html",
-                task=None,
-                directive=directive,
-                values=values,
-                **task_form_choices(),
-            ), 400
-        flash(_("Task assigned."), "success")
-        return redirect(url_for("tasks.show", task_id=task.id))
-    return render_template(
-        "tasks/form.html", task=None, directive=directive, values=values, **task_form_choices()
-    )
+    form = TaskForm()
+    if request.method == "GET":
+        return render_task_form(form, None, directive)
+    if not form.validate_on_submit():
+        return render_task_form(form, None, directive, 400)
+    try:
+        task = workflow.add_task(current_user, directive, form.values(), now=now())
+        db.session.commit()
+    except workflow.WorkflowError as error:
+        db.session.rollback()
+        if isinstance(error, workflow.Forbidden):
+            abort(403)
+        flash(str(error), "error")
+        return render_task_form(form, None, directive, 400)
+    flash(_("Task assigned."), "success")
+    return redirect(url_for("tasks.show", task_id=task.id))
 
 
 KIND_LABELS = {

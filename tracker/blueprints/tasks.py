@@ -29,40 +29,13 @@ from ..services import files, workflow
 from ..services import tasks as task_service
 from ..services.tasks import TaskFilter
 from ..status import TimeStatus, time_status
+from . import task_forms
 
 bp = Blueprint("tasks", __name__)
 
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-class InvalidDate(workflow.WorkflowError):
-    """A date field that holds something other than a date."""
-
-
-def parse_date(raw: str | None, strict: bool = True) -> date | None:
-    """A form's date (yyyy-mm-dd from a date input, or dd/mm/yyyy typed). Empty is None;
-    anything else that is not a date raises InvalidDate, so it is never taken for "no
-    date" (which for a due date means "no deadline") — unless ``strict`` is False."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    if not strict:
-        return None
-    raise InvalidDate(_("“%(value)s” is not a date (dd/mm/yyyy).", value=raw[:40]))
-
-
-def parse_int(raw) -> int | None:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
 
 
 def get_task_or_abort(task_id: int, action: str = Action.VIEW_TASK) -> Task:
@@ -155,18 +128,31 @@ def _task_list(flt: TaskFilter, params: QueryParams, *, mine: bool):
 @bp.route("/tasks/<int:task_id>")
 @login_required
 def show(task_id: int):
-    task = get_task_or_abort(task_id)
+    return _task_page(get_task_or_abort(task_id))
+
+
+def _task_page(task: Task, status: int = 200, **posted):
+    """The task page; ``posted`` is an action form that failed validation, shown again
+    with its errors and what was typed (status 400)."""
+    if posted:
+        flash_form_errors()
     ctx = task_service.status_context(local_today())
+    pending = workflow.pending_extension(task)
     return render_template(
         "tasks/show.html",
         task=task,
         status=time_status(task, ctx),
         events=workflow.timeline(task),
-        pending=workflow.pending_extension(task),
+        pending=pending,
+        forms=task_forms.action_forms(task, pending, **posted),
         can=lambda action: policy.can(current_user, action, task),
         Action=Action,
         TaskState=TaskState,
-    )
+    ), status
+
+
+def flash_form_errors() -> None:
+    flash(_("Some values were not accepted: see the messages beside the fields."), "error")
 
 
 def _done(task: Task, message: str):
@@ -191,18 +177,11 @@ def _refused(task: Task, error: Exception):
 @login_required
 def report(task_id: int):
     task = get_task_or_abort(task_id, Action.REPORT_PROGRESS)
-    form = request.form
+    form = task_forms.ReportForm()
+    if not form.validate_on_submit():
+        return _task_page(task, 400, report=form)
     try:
-        workflow.report_progress(
-            current_user,
-            task,
-            progress=parse_int(form.get("progress")),
-            text=form.get("text", ""),
-            difficulties=form.get("difficulties"),
-            proposals=form.get("proposals"),
-            upload=request.files.get("file"),
-            now=now(),
-        )
+        workflow.report_progress(current_user, task, **form.values(), now=now())
     except (workflow.WorkflowError, StaleDataError) as error:
         return _refused(task, error)
     return _done(task, _("Progress report saved."))
@@ -212,17 +191,11 @@ def report(task_id: int):
 @login_required
 def submit(task_id: int):
     task = get_task_or_abort(task_id, Action.SUBMIT_RESULT)
-    form = request.form
+    form = task_forms.ResultForm()
+    if not form.validate_on_submit():
+        return _task_page(task, 400, result=form)
     try:
-        workflow.submit_result(
-            current_user,
-            task,
-            text=form.get("text", ""),
-            doc_number=form.get("doc_number"),
-            doc_on=parse_date(form.get("doc_on")),
-            upload=request.files.get("file"),
-            now=now(),
-        )
+        workflow.submit_result(current_user, task, **form.values(), now=now())
     except (workflow.WorkflowError, StaleDataError) as error:
         return _refused(task, error)
     return _done(task, _("Result submitted: awaiting the Office's confirmation."))
@@ -232,16 +205,15 @@ def submit(task_id: int):
 @login_required
 def confirm(task_id: int):
     task = get_task_or_abort(task_id, Action.CONFIRM_RESULT)
+    form = task_forms.ConfirmForm()
+    if not form.validate_on_submit():
+        return _task_page(task, 400, confirm=form)
     try:
-        if request.form.get("decision") == "return":
-            workflow.return_result(
-                current_user, task, reason=request.form.get("remark", ""), now=now()
-            )
+        if form.decision.data == "return":
+            workflow.return_result(current_user, task, reason=form.remark.data, now=now())
             message = _("The result was returned to the lead unit.")
         else:
-            workflow.confirm_result(
-                current_user, task, remark=request.form.get("remark"), now=now()
-            )
+            workflow.confirm_result(current_user, task, remark=form.remark.data or None, now=now())
             message = _("The task is confirmed as completed.")
     except (workflow.WorkflowError, StaleDataError) as error:
         return _refused(task, error)
@@ -252,16 +224,11 @@ def confirm(task_id: int):
 @login_required
 def request_extension(task_id: int):
     task = get_task_or_abort(task_id, Action.REQUEST_EXTENSION)
-    form = request.form
+    form = task_forms.ExtensionRequestForm()
+    if not form.validate_on_submit():
+        return _task_page(task, 400, extension=form)
     try:
-        workflow.request_extension(
-            current_user,
-            task,
-            proposed_due_on=parse_date(form.get("proposed_due_on")),
-            reason=form.get("reason", ""),
-            letter_number=form.get("letter_number"),
-            now=now(),
-        )
+        workflow.request_extension(current_user, task, **form.values(), now=now())
     except (workflow.WorkflowError, StaleDataError) as error:
         return _refused(task, error)
     return _done(task, _("Extension request sent."))
@@ -274,16 +241,11 @@ def decide_extension(request_id: int):
     if ext is None:
         abort(404)
     task = get_task_or_abort(ext.task_id, Action.DECIDE_EXTENSION)
-    form = request.form
+    form = task_forms.ExtensionDecisionForm()
+    if not form.validate_on_submit():
+        return _task_page(task, 400, decide=form)
     try:
-        workflow.decide_extension(
-            current_user,
-            ext,
-            decision=form.get("decision", ""),
-            new_due_on=parse_date(form.get("new_due_on")),
-            note=form.get("note"),
-            now=now(),
-        )
+        workflow.decide_extension(current_user, ext, **form.values(), now=now())
     except (workflow.WorkflowError, StaleDataError) as error:
         return _refused(task, error)
     return _done(task, _("Decision saved."))
@@ -303,83 +265,58 @@ def pending_extensions():
 @login_required
 def withdraw(task_id: int):
     task = get_task_or_abort(task_id, Action.WITHDRAW_TASK)
+    form = task_forms.WithdrawForm()
+    if not form.validate_on_submit():
+        return _task_page(task, 400, withdraw=form)
     try:
-        workflow.withdraw_task(current_user, task, reason=request.form.get("reason", ""), now=now())
+        workflow.withdraw_task(current_user, task, reason=form.reason.data, now=now())
     except (workflow.WorkflowError, StaleDataError) as error:
         return _refused(task, error)
     return _done(task, _("The task was withdrawn."))
 
 
-def task_values(form, strict: bool = True) -> dict:
-    return {
-        "title": form.get("title", "").strip(),
-        "content": form.get("content", "").strip() or None,
-        "field": form.get("field", "").strip() or None,
-        "lead_unit_id": parse_int(form.get("lead_unit_id")),
-        "coordinating_unit_ids": [
-            i for i in (parse_int(v) for v in form.getlist("coordinating_unit_ids")) if i
-        ],
-        "focal_person_id": parse_int(form.get("focal_person_id")),
-        "monitor_id": parse_int(form.get("monitor_id")),
-        "assigned_by_id": parse_int(form.get("assigned_by_id")),
-        "is_priority": bool(form.get("is_priority")),
-        "is_urgent": bool(form.get("is_urgent")),
-        "assigned_on": parse_date(form.get("assigned_on"), strict),
-        "start_on": parse_date(form.get("start_on"), strict),
-        "current_due_on": parse_date(form.get("current_due_on"), strict),
-    }
+def render_task_form(form, task: Task | None, directive, status: int = 200):
+    """The task form (add or edit); after a refused save, the form as it was sent."""
+    if form.errors:
+        flash_form_errors()
+    return render_template("tasks/form.html", form=form, task=task, directive=directive), status
 
 
-def task_form_choices() -> dict:
-    people = db.session.scalars(select(User).where(User.active).order_by(User.name)).all()
-    return {
-        "units": db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.name)).all(),
-        "leaders": [u for u in people if u.role == Role.LEADER],
-        "office_people": [u for u in people if u.role == Role.OFFICE],
-        "unit_people": [u for u in people if u.role in policy.UNIT_ROLES],
-    }
+def stale_edit_status(form, current_version: int) -> int:
+    """After a refused save because someone else saved meanwhile: the form keeps what was
+    typed but carries the version now stored, so a second save (after review) goes
+    through. 409."""
+    form.version.data = current_version
+    form.version.raw_data = [str(current_version)]
+    return 409
 
 
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(task_id: int):
     task = get_task_or_abort(task_id, Action.EDIT_TASK)
-    values = None
-    if request.method == "POST":
-        values = task_values(request.form, strict=False)  # to show the form again
-        try:
-            workflow.edit_task(
-                current_user,
-                task,
-                task_values(request.form),
-                version=parse_int(request.form.get("version")) or 0,
-                now=now(),
-            )
-            db.session.commit()
-        except (workflow.WorkflowError, StaleDataError) as error:
-            db.session.rollback()
-            if isinstance(error, workflow.Forbidden):
-                abort(403)
-            if isinstance(error, StaleDataError):
-                error = _("Changed by someone else meanwhile: your changes were not saved.")
-            flash(str(error), "error")
-            task = db.session.get(Task, task_id)
-            return render_template(
-                "tasks/form.html",
-                task=task,
-                directive=task.directive,
-                values=values,
-                **task_form_choices(),
-            ), 409
-        flash(_("Task saved."), "success")
-        return redirect(url_for("tasks.show", task_id=task.id))
-    return render_template(
-        "tasks/form.html",
-        task=task,
-        directive=task.directive,
-        values=values,
-        **task_form_choices(),
-    )
+    if request.method == "GET":
+        return render_task_form(task_forms.TaskEditForm.for_task(task), task, task.directive)
+    form = task_forms.TaskEditForm()
+    if not form.validate_on_submit():
+        return render_task_form(form, task, task.directive, 400)
+    try:
+        workflow.edit_task(current_user, task, form.values(), version=form.version.data, now=now())
+        db.session.commit()
+    except (workflow.WorkflowError, StaleDataError) as error:
+        db.session.rollback()
+        if isinstance(error, workflow.Forbidden):
+            abort(403)
+        if isinstance(error, StaleDataError):
+            error = _("Changed by someone else meanwhile: your changes were not saved.")
+        flash(str(error), "error")
+        task = db.session.get(Task, task_id)
+        status = 400
+        if isinstance(error, str | workflow.StaleEdit):  # someone else saved meanwhile
+            status = stale_edit_status(form, task.version)
+        return render_task_form(form, task, task.directive, status)
+    flash(_("Task saved."), "success")
+    return redirect(url_for("tasks.show", task_id=task.id))
 
 
 @bp.route("/tasks/<int:task_id>/files/<path:name>")
