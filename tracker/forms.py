@@ -185,6 +185,19 @@ def coerce_id(value) -> int | None:
     return number
 
 
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # wtforms < 3.3 takes (value, label) tuples
+
+    def SelectChoice(value, label, **_kw):  # noqa: N802
+        return (value, label)
+
+
+def choices(pairs) -> list:
+    """(value, label) pairs as select choices: wtforms 3.3 deprecates plain tuples."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 __all__ = [
     "DATE_FORMATS",
     "MAX_ID",
@@ -194,7 +207,9 @@ __all__ = [
     "LineField",
     "NoControlChars",
     "SaneDate",
+    "SelectChoice",
     "TextField",
+    "choices",
     "coerce_id",
     "has_control_chars",
     "parse_day",
