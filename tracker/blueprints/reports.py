@@ -20,14 +20,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from .. import charts, policy
 from ..calendar import local_today
 from ..database import utcnow
 from ..extensions import db
-from ..forms import choices
+from ..forms import Form, choices
 from ..models import Unit
 from ..services import exports, feeds
 from ..services import reports as report_service
@@ -195,7 +194,7 @@ def export(fmt: str):
 # --- calendar feeds ---------------------------------------------------------------------
 
 
-class FeedForm(FlaskForm):
+class FeedForm(Form):
     """One button of the iCal page: which feed (the user's own or their unit's) and what
     to do with it. Anything outside these two sets is a malformed request (400)."""
 

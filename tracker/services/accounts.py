@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from ..database import utcnow
 from ..extensions import db
+from ..forms import has_control_chars
 from ..models import Role, Unit, User, UserSession
 from ..password_policy import MIN_LENGTH, generate_password, password_problems
 from ..passwords import hash_password, verify_password
@@ -43,6 +44,19 @@ def check_password(password: str, *, email: str = "", name: str = "", unit=None)
         raise AccountError(problems[0])
 
 
+def _one_line_each(**values: str | None) -> None:
+    """Email, name and position go into mail headers: one line without control characters,
+    within their columns. The web forms say so beside the field; this guards the other
+    ways in (command line, seeds)."""
+    for field, value in values.items():
+        if value is None:
+            continue
+        if has_control_chars(value, single_line=True):
+            raise AccountError(f"{field}: one line only, without control characters")
+        if len(value) > getattr(User, field).type.length:
+            raise AccountError(f"{field}: at most {getattr(User, field).type.length} characters")
+
+
 def create_user(
     email: str,
     name: str,
@@ -53,6 +67,7 @@ def create_user(
     actor=None,
 ) -> User:
     email = email.strip().lower()
+    _one_line_each(email=email, name=name, position=position)
     if role not in {r.value for r in Role}:
         raise AccountError(f"unknown role '{role}' (one of: {', '.join(r.value for r in Role)})")
     if db.session.query(User).filter_by(email=email).first():
@@ -170,6 +185,7 @@ def update_user(user: User, actor: User, now: datetime, **values) -> dict:
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise AccountError(f"cannot edit {', '.join(sorted(unknown))}")
+    _one_line_each(name=values.get("name"), position=values.get("position"))
     role = values.get("role", user.role)
     unit_id = values.get("unit_id", user.unit_id)
     if role not in {r.value for r in Role}:
