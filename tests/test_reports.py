@@ -266,9 +266,9 @@ def test_excel_and_csv_exports_hold_the_same_numbers(client, login_as, data, run
     assert [r[0] for r in rows] == list(range(1, 10))
     assert _status_counts(r[8] for r in rows) == EXPORT_STATUSES
     # The due date in force on AS_OF, not the later extension.
-    extended = next(r for r in rows if r[3] == "Nhiệm vụ thử" and r[6] == "15/06/2021")
+    extended = next(r for r in rows if r[3] == "Nhiệm vụ thử" and r[6] == datetime(2021, 6, 15))
     assert extended[11] == 0  # its extension took effect after AS_OF
-    late = next(r for r in rows if r[6] == "31/05/2021")
+    late = next(r for r in rows if r[6] == datetime(2021, 5, 31))
     assert late[11] == 1  # extended on 25/04, before AS_OF
     summary = {
         row[0].value: row[1].value for row in book["Tổng hợp"].iter_rows(min_row=4, max_row=12)

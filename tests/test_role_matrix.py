@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tracker import policy
 from tracker.calendar import local_today
+from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.models import ExtensionRequest, Unit
 from tracker.policy import Action
@@ -171,3 +172,119 @@ def test_directive_list_shows_unit_staff_only_directives_of_their_tasks(
     assert tasks["coordinating"].directive.symbol in html
     assert tasks["other"].directive.symbol not in html
     assert client.get(f"/directives/{tasks['other'].directive_id}").status_code == 404
+
+
+# --- calendar feeds (/ical) ---------------------------------------------------------------
+# GET the page; POST create/revoke of the user's own feed and of their unit's feed. Creating
+# answers the page with the new link (200); revoking redirects (302). A unit feed only for
+# whom policy.can_manage_unit_feed names: the unit head of that unit and the Office (its
+# own unit, Văn phòng UBND); admin and leader have no unit here, unit staff may not.
+UNIT_FEED = {"office", "unit_head"}
+ICAL = {
+    role: {
+        "page": 200,
+        ("user", "create"): 200,
+        ("user", "revoke"): 302,
+        ("unit", "create"): 200 if role in UNIT_FEED else 403,
+        ("unit", "revoke"): 302 if role in UNIT_FEED else 403,
+    }
+    for role in ROLES
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_ical_matrix(client, login_as, users, role):
+    from tracker.models import FeedToken
+
+    login_as(role)
+    page = client.get("/ical")
+    assert page.status_code == ICAL[role]["page"]
+    token = csrf_token_from(page.get_data(as_text=True))
+    for target in ("user", "unit"):
+        for action in ("create", "revoke"):
+            response = client.post(
+                "/ical", data={"target": target, "action": action, "csrf_token": token}
+            )
+            assert response.status_code == ICAL[role][(target, action)], (role, target, action)
+    db.session.expire_all()
+    feeds = db.session.scalars(select(FeedToken).where(FeedToken.created_by_id == users[role].id))
+    owners = {"unit" if f.unit_id else "user" for f in feeds}
+    assert owners == ({"user", "unit"} if role in UNIT_FEED else {"user"})
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"target": "foo", "action": "create"},
+        {"target": "unit ", "action": "revoke"},
+        {"target": "user", "action": "delete"},
+        {"action": "create"},
+        {"target": "user"},
+        {},
+    ],
+)
+@pytest.mark.parametrize("role", ["unit_staff", "admin", "unit_head"])
+def test_ical_refuses_an_unknown_target_or_action(client, login_as, users, role, data):
+    """The bypass of issue 8: target=foo let unit staff revoke the head's unit feed, and
+    users without a unit got a 500."""
+    from tracker.models import FeedToken
+    from tracker.services import feeds
+
+    head = users["unit_head"]
+    feeds.create_feed(head, utcnow(), unit=head.unit)
+    db.session.commit()
+    login_as(role)
+    token = csrf_token_from(client.get("/ical").get_data(as_text=True))
+    response = client.post("/ical", data={**data, "csrf_token": token})
+    assert response.status_code == 400
+    db.session.expire_all()
+    rows = db.session.scalars(select(FeedToken)).all()
+    assert [(f.unit_id, f.revoked_at) for f in rows] == [(head.unit_id, None)]
+
+
+def test_unit_staff_cannot_revoke_the_heads_unit_feed(client, login_as, users):
+    from tracker.services import feeds
+
+    head = users["unit_head"]
+    token = feeds.create_feed(head, utcnow(), unit=head.unit)
+    db.session.commit()
+    login_as("unit_staff")
+    csrf = csrf_token_from(client.get("/ical").get_data(as_text=True))
+    for action in ("revoke", "create"):
+        response = client.post(
+            "/ical", data={"target": "unit", "action": action, "csrf_token": csrf}
+        )
+        assert response.status_code == 403
+    assert client.get(f"/ical/{token}.ics").status_code == 200
+
+
+def test_a_feed_dies_with_its_creators_account(client, login_as, users):
+    from tracker.services import feeds
+
+    head, staff = users["unit_head"], users["unit_staff"]
+    unit_token = feeds.create_feed(head, utcnow(), unit=head.unit)
+    own_token = feeds.create_feed(staff, utcnow(), user=staff)
+    head_own = feeds.create_feed(head, utcnow(), user=head)
+    db.session.commit()
+    for token in (unit_token, own_token, head_own):
+        assert client.get(f"/ical/{token}.ics").status_code == 200
+    head.active = False
+    staff.active = False
+    db.session.commit()
+    for token in (unit_token, own_token, head_own):
+        assert client.get(f"/ical/{token}.ics").status_code == 404
+    # Enabled again, the links work again: disabling is not a revocation.
+    head.active = True
+    db.session.commit()
+    assert client.get(f"/ical/{unit_token}.ics").status_code == 200
+
+
+def test_a_unit_feed_dies_when_its_creator_leaves_the_unit(client, users):
+    from tracker.services import feeds
+
+    head = users["unit_head"]
+    token = feeds.create_feed(head, utcnow(), unit=head.unit)
+    db.session.commit()
+    head.unit = make_unit("SYT", "Sở Y tế")
+    db.session.commit()
+    assert client.get(f"/ical/{token}.ics").status_code == 404

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -209,17 +210,64 @@ class WholeNumberField(IntegerField):
             raise ValueError(_l("Not a whole number.")) from None
 
 
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # wtforms < 3.3 takes (value, label) tuples
+
+    def SelectChoice(value, label, **_kw):  # noqa: N802
+        return (value, label)
+
+
+def choices(pairs) -> list:
+    """(value, label) pairs as select choices: wtforms 3.3 deprecates plain tuples."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class _AppTranslations:
+    """WTForms' own messages through the app's catalogue (WTForms ships no Vietnamese)."""
+
+    def gettext(self, string):
+        from flask_babel import gettext
+
+        return gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        from flask_babel import ngettext
+
+        return ngettext(singular, plural, n)
+
+
+# WTForms' built-in messages, listed so that the extraction finds them for vi.tsv.
+WTFORMS_MESSAGES = (
+    _l("Not a valid choice."),
+    _l("Not a valid integer value."),
+    _l("Not a valid date value."),
+    _l("Invalid input."),
+)
+
+
+class Form(FlaskForm):
+    """A Flask-WTF form whose built-in messages ("Not a valid choice.") are translated."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _AppTranslations()
+
+
 __all__ = [
     "DATE_FORMATS",
     "MAX_ID",
     "BoundedIntegerField",
     "DayField",
+    "Form",
     "FreeTextLength",
     "LineField",
     "NoControlChars",
     "SaneDate",
+    "SelectChoice",
     "TextField",
     "WholeNumberField",
+    "choices",
     "coerce_id",
     "has_control_chars",
     "parse_day",

@@ -6,13 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import BooleanField, EmailField, SelectField, SubmitField
+from wtforms.validators import DataRequired, Length, Regexp
 
 from .. import policy, security
 from ..extensions import db
+from ..forms import Form, LineField, NoControlChars, choices, strip
 from ..models import Role, Unit, User, UserSession
 from ..params import QueryParams
 from ..password_policy import generate_password
@@ -64,17 +64,19 @@ def _role_choices() -> list[tuple[str, str]]:
     return [(r.value, str(ROLE_LABELS[r])) for r in Role]
 
 
-class UserForm(FlaskForm):
-    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=255)])
+class UserForm(Form):
+    # One line each, as long as their columns: a name goes into mail headers, where a
+    # line break makes the whole reminder batch fail.
+    name = LineField(_l("Full name"), User.name.type.length, required=True)
+    position = LineField(_l("Position"), User.position.type.length)
     role = SelectField(_l("Role"), validators=[DataRequired()])
     unit = SelectField(_l("Unit"))
     active = BooleanField(_l("Active (may sign in)"), default=True)
     submit = SubmitField(_l("Save"))
 
     def fill_choices(self):
-        self.role.choices = _role_choices()
-        self.unit.choices = _unit_choices()
+        self.role.choices = choices(_role_choices())
+        self.unit.choices = choices(_unit_choices())
 
     def unit_id(self) -> int | None:
         return int(self.unit.data) if self.unit.data else None
@@ -83,15 +85,17 @@ class UserForm(FlaskForm):
 class NewUserForm(UserForm):
     email = EmailField(
         _l("Email"),
+        filters=[strip],
         validators=[
-            DataRequired(),
-            Length(max=255),
+            DataRequired(message=_l("This field is required.")),
+            Length(max=User.email.type.length, message=_l("At most %(max)d characters.")),
+            NoControlChars(single_line=True),
             Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Not a valid email address.")),
         ],
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """The CSRF token for the one-button forms."""
 
 

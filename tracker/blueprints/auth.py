@@ -6,29 +6,53 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import policy, security
 from ..extensions import db
+from ..forms import Form, NoControlChars, strip
+from ..password_policy import MAX_LENGTH as NEW_PASSWORD_MAX
 from ..services import accounts, sessions
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=255)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+# Bounded before anything is looked up or hashed: a 6 MB password is refused by the form.
+EMAIL_MAX = 255  # the column
+PASSWORD_MAX = 1024
+
+
+def _required():
+    return DataRequired(message=_l("This field is required."))
+
+
+def _at_most(limit: int):
+    return Length(max=limit, message=_l("At most %(max)d characters."))
+
+
+class LoginForm(Form):
+    email = EmailField(
+        _l("Email"),
+        filters=[strip],
+        validators=[_required(), _at_most(EMAIL_MAX), NoControlChars(single_line=True)],
+    )
+    password = PasswordField(_l("Password"), validators=[_required(), _at_most(PASSWORD_MAX)])
     submit = SubmitField(_l("Sign in"))
 
 
-class ChangePasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+class ChangePasswordForm(Form):
+    current = PasswordField(
+        _l("Current password"), validators=[_required(), _at_most(PASSWORD_MAX)]
+    )
+    new = PasswordField(_l("New password"), validators=[_required(), _at_most(NEW_PASSWORD_MAX)])
     confirm = PasswordField(
         _l("New password again"),
-        validators=[DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
+        validators=[
+            _required(),
+            _at_most(NEW_PASSWORD_MAX),
+            EqualTo("new", message=_l("The two passwords differ.")),
+        ],
     )
     submit = SubmitField(_l("Change password"))
 

@@ -4,11 +4,10 @@ dd/mm/yyyy, the kind and the origin level one of theirs."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
-from ..forms import DayField, LineField, TextField
+from ..forms import DayField, Form, LineField, TextField
 from ..models import DirectiveKind, OriginLevel
 from .task_forms import NOT_OFFERED, Chosen, VersionField
 
@@ -21,7 +20,7 @@ def _kind_choices() -> list[SelectChoice]:
     return [SelectChoice(k.value, kind_label(k)) for k in DirectiveKind]
 
 
-class DirectiveForm(FlaskForm):
+class DirectiveForm(Form):
     symbol = LineField(_l("Symbol"), 80, required=True, render_kw={"placeholder": "45/TB-UBND"})
     kind = SelectField(
         _l("Kind"),

@@ -8,32 +8,23 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms import DateField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import SelectField, SubmitField
 
 from .. import policy
 from ..extensions import db
+from ..forms import DayField, Form, SelectChoice, TextField
 from ..models import AuditEvent, Escalation, OutboxMessage, OutboxState, Task
 from ..reminders import outbox as outbox_service
 from ..reminders.escalations import EscalationError, record_escalation
-
-try:
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # wtforms < 3.3 takes (value, label) tuples
-
-    def SelectChoice(value, label):  # noqa: N802
-        return (value, label)
-
 
 bp = Blueprint("reminders", __name__)
 
 FAILED_ROWS_SHOWN = 200
 
 
-class EscalationForm(FlaskForm):
+class EscalationForm(Form):
     kind = SelectField(
         _l("Escalation kind"),
         choices=[
@@ -42,8 +33,8 @@ class EscalationForm(FlaskForm):
             SelectChoice("explanation", _l("Request for explanation")),
         ],
     )
-    note = TextAreaField(_l("Content"), validators=[DataRequired(), Length(max=4000)])
-    explain_by = DateField(_l("Explanation due by"), validators=[Optional()])
+    note = TextField(_l("Content"), required=True)
+    explain_by = DayField(_l("Explanation due by"))
     submit = SubmitField(_l("Record and notify the unit head"))
 
 

@@ -20,11 +20,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms import SelectField
 
 from .. import charts, policy
 from ..calendar import local_today
 from ..database import utcnow
 from ..extensions import db
+from ..forms import Form, choices
 from ..models import Unit
 from ..params import QueryParams
 from ..services import exports, feeds
@@ -216,6 +218,14 @@ def export(fmt: str):
 # --- calendar feeds ---------------------------------------------------------------------
 
 
+class FeedForm(Form):
+    """One button of the iCal page: which feed (the user's own or their unit's) and what
+    to do with it. Anything outside these two sets is a malformed request (400)."""
+
+    target = SelectField(choices=choices([("user", "user"), ("unit", "unit")]))
+    action = SelectField(choices=choices([("create", "create"), ("revoke", "revoke")]))
+
+
 @bp.route("/ical", methods=["GET", "POST"])
 @login_required
 def ical_settings():
@@ -224,13 +234,17 @@ def ical_settings():
     can_unit = unit is not None and policy.can_manage_unit_feed(user, unit.id)
     new_url = None
     if request.method == "POST":
-        target = request.form.get("target")
-        action = request.form.get("action")
-        owner = {"user": user} if target == "user" else {"unit": unit}
-        if target == "unit" and not can_unit:
-            abort(403)
+        form = FeedForm()
+        if not form.validate_on_submit():
+            abort(400)
+        if form.target.data == "unit":
+            if not can_unit:
+                abort(403)
+            owner = {"unit": unit}
+        else:
+            owner = {"user": user}
         now = utcnow()
-        if action == "revoke":
+        if form.action.data == "revoke":
             feeds.revoke_feed(user, now, **owner)
             db.session.commit()
             flash(_("The calendar link was revoked: it no longer works."))

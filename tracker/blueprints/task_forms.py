@@ -10,7 +10,6 @@ of ``values()``.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
@@ -20,7 +19,7 @@ from wtforms.widgets import HiddenInput
 
 from .. import policy
 from ..extensions import db
-from ..forms import MAX_ID, BoundedIntegerField, DayField, LineField, TextField, coerce_id
+from ..forms import MAX_ID, BoundedIntegerField, DayField, Form, LineField, TextField, coerce_id
 from ..models import Role, Unit, User
 
 NOT_OFFERED = _l("Choose one of the options offered.")
@@ -62,7 +61,7 @@ def _option(value, label, **render_kw) -> SelectChoice:
     return SelectChoice(str(value), label, render_kw=render_kw)
 
 
-class TaskForm(FlaskForm):
+class TaskForm(Form):
     """A task of a directive: its text, units, people, flags and dates."""
 
     title = LineField(_l("Title"), 500, required=True)
@@ -165,7 +164,7 @@ class TaskEditForm(TaskForm):
 # --- the actions of the task page ----------------------------------------------------------
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     progress = BoundedIntegerField(_l("Progress"), 0, 100, required=True, id="report-progress")
     text = TextField(_l("What was done"), required=True, id="report-text", render_kw={"rows": 3})
     difficulties = TextField(_l("Difficulties"), id="report-difficulties", render_kw={"rows": 2})
@@ -182,7 +181,7 @@ class ReportForm(FlaskForm):
         }
 
 
-class ResultForm(FlaskForm):
+class ResultForm(Form):
     text = TextField(_l("Result"), required=True, id="result-text", render_kw={"rows": 3})
     doc_number = LineField(_l("Result document number"), 80, id="result-doc-number")
     doc_on = DayField(_l("Result document date"), id="result-doc-on")
@@ -197,7 +196,7 @@ class ResultForm(FlaskForm):
         }
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """The Office's answer to a submitted result: the button pressed is the decision."""
 
     remark = TextField(
@@ -210,7 +209,7 @@ class ConfirmForm(FlaskForm):
     )
 
 
-class ExtensionRequestForm(FlaskForm):
+class ExtensionRequestForm(Form):
     proposed_due_on = DayField(_l("Proposed due date"), required=True, id="extension-due-on")
     reason = TextField(_l("Reason"), required=True, id="extension-reason", render_kw={"rows": 2})
     letter_number = LineField(_l("Letter number"), 80, id="extension-letter-number")
@@ -223,7 +222,7 @@ class ExtensionRequestForm(FlaskForm):
         }
 
 
-class ExtensionDecisionForm(FlaskForm):
+class ExtensionDecisionForm(Form):
     """The leader's (or the Office's) decision on a pending request: the button pressed."""
 
     new_due_on = DayField(_l("New due date"), id="decide-due-on")
@@ -242,7 +241,7 @@ class ExtensionDecisionForm(FlaskForm):
         }
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = TextField(_l("Reason"), required=True, id="withdraw-reason", render_kw={"rows": 2})
 
 
@@ -256,7 +255,7 @@ ACTION_FORMS = {
 }
 
 
-def action_forms(task, pending=None, **posted: FlaskForm) -> dict[str, FlaskForm]:
+def action_forms(task, pending=None, **posted: Form) -> dict[str, Form]:
     """The task page's action forms: the one just posted (with its errors and what was
     typed), the others empty with their defaults."""
     forms = {}

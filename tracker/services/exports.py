@@ -2,6 +2,10 @@
 
 Both are built from ``reports.detail_rows`` and ``reports.totals`` (the same numbers as
 the report page); the web routes and ``tracker report`` call these functions.
+
+No cell is ever a formula: text typed by users (difficulties, proposals, results, titles)
+that begins like a formula is stored as text in Excel and behind a leading apostrophe in
+CSV (OWASP, "CSV Injection"). Dates are real Excel dates, counts and rates numbers.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ import io
 from datetime import date
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ..models import User
 from ..status import COMPLETED, StatusContext, label
@@ -46,6 +52,48 @@ SUMMARY_ROWS = [
     ("Nhiệm vụ đã đến hạn", "already_due"),
 ]
 FONT = "Times New Roman"
+DATE_FORMAT = "dd/mm/yyyy"
+RATE_FORMAT = "0.0%"
+NO_DEADLINE = "Không thời hạn"
+# A spreadsheet reads a cell beginning with one of these as a formula (OWASP).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def csv_safe(value):
+    """A CSV field that no spreadsheet evaluates: formula-like text behind a ``'``."""
+    if isinstance(value, date):
+        return _vn(value)
+    return f"'{value}" if looks_like_formula(value) else value
+
+
+def put(sheet: Worksheet, row: int, col: int, value):
+    """Write one cell: text always as text (never a formula), dates as dd/mm/yyyy dates."""
+    cell = sheet.cell(row, col)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # openpyxl refuses control characters
+    cell.value = value
+    if isinstance(value, str) and cell.data_type != TYPE_STRING:
+        # openpyxl makes any string beginning with "=" a formula: force text, and the
+        # quote prefix keeps it text when someone edits the cell in Excel.
+        cell.data_type = TYPE_STRING
+    if looks_like_formula(value):
+        cell.quotePrefix = True
+    if isinstance(value, date):
+        cell.number_format = DATE_FORMAT
+    return cell
+
+
+def _print_setup(sheet: Worksheet) -> None:
+    """Landscape A4, as wide as one page, as many pages down as it takes."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
 
 
 def _vn(day: date | None) -> str:
@@ -72,7 +120,7 @@ def row_values(number: int, row: DetailRow) -> list:
         task.title,
         task.lead_unit.label,
         ", ".join(unit.label for unit in task.coordinating_units),
-        _vn(row.due_on) or "Không thời hạn",
+        row.due_on or NO_DEADLINE,
         result,
         label(row.status),
         row.difficulties,
@@ -88,8 +136,12 @@ def _caption(period: Period | None, ctx: StatusContext) -> str:
     return text
 
 
-def _rate(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+def _put_rate(sheet: Worksheet, row: int, col: int, value: float | None):
+    """A rate as a number shown as a percentage; "—" when there is nothing to divide by."""
+    cell = put(sheet, row, col, "—" if value is None else value)
+    if value is not None:
+        cell.number_format = RATE_FORMAT
+    return cell
 
 
 def build_xlsx(user: User, ctx: StatusContext, period: Period | None) -> bytes:
@@ -111,21 +163,20 @@ def build_xlsx(user: User, ctx: StatusContext, period: Period | None) -> bytes:
         start=1,
     ):
         sheet.merge_cells(f"A{line}:{last}{line}")
-        cell = sheet.cell(line, 1, text)
+        cell = put(sheet, line, 1, text)
         cell.font, cell.alignment = font, centre
     header_row = 5
     for col, (title, col_width) in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(header_row, col, title)
+        cell = put(sheet, header_row, col, title)
         cell.font, cell.alignment, cell.border = Font(name=FONT, bold=True), centre, border
         sheet.column_dimensions[get_column_letter(col)].width = col_width
     for number, row in enumerate(rows, start=1):
         for col, value in enumerate(row_values(number, row), start=1):
-            cell = sheet.cell(header_row + number, col, value)
+            cell = put(sheet, header_row + number, col, value)
             cell.font, cell.alignment, cell.border = normal, wrap, border
     sheet.freeze_panes = f"A{header_row + 1}"
     sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
+    _print_setup(sheet)
     _summary_sheet(book, user, ctx, period, counts, bold, normal, border)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -134,46 +185,48 @@ def build_xlsx(user: User, ctx: StatusContext, period: Period | None) -> bytes:
 
 def _summary_sheet(book, user, ctx, period, counts: Counts, bold, normal, border) -> None:
     sheet = book.create_sheet("Tổng hợp")
-    sheet.cell(1, 1, SUBTITLE).font = bold
-    sheet.cell(2, 1, _caption(period, ctx)).font = Font(name=FONT, italic=True)
+    put(sheet, 1, 1, SUBTITLE).font = bold
+    put(sheet, 2, 1, _caption(period, ctx)).font = Font(name=FONT, italic=True)
     line = 4
     for text, attr in SUMMARY_ROWS:
-        sheet.cell(line, 1, text).font = normal
-        sheet.cell(line, 2, getattr(counts, attr)).font = normal
+        put(sheet, line, 1, text).font = normal
+        put(sheet, line, 2, getattr(counts, attr)).font = normal
         line += 1
     for text, value in (
         ("Tỷ lệ hoàn thành / tổng số", counts.rate_all),
         ("Tỷ lệ hoàn thành / nhiệm vụ đến hạn", counts.rate_due),
     ):
-        sheet.cell(line, 1, text).font = normal
-        sheet.cell(line, 2, _rate(value)).font = normal
+        put(sheet, line, 1, text).font = normal
+        _put_rate(sheet, line, 2, value).font = normal
         line += 1
     line += 1
-    sheet.cell(line, 1, "XẾP HẠNG THI ĐUA CÁC ĐƠN VỊ").font = bold
+    put(sheet, line, 1, "XẾP HẠNG THI ĐUA CÁC ĐƠN VỊ").font = bold
     line += 1
     headers = ["Hạng", "Đơn vị", "Tỷ lệ đúng hạn", "Đúng hạn", "Quá hạn (HT)", "Quá hạn", "Tổng"]
     for col, text in enumerate(headers, start=1):
-        cell = sheet.cell(line, col, text)
+        cell = put(sheet, line, col, text)
         cell.font, cell.border = Font(name=FONT, bold=True), border
     for rank, row in enumerate(ranking(user, ctx, period), start=1):
         line += 1
         c = row.counts
-        values = [rank, row.label, _rate(c.on_time_rate), c.done_on_time, c.done_late]
+        values = [rank, row.label, c.on_time_rate, c.done_on_time, c.done_late]
         values += [c.overdue, c.total]
         for col, value in enumerate(values, start=1):
-            cell = sheet.cell(line, col, value)
+            write = _put_rate if col == 3 else put  # column 3: the on-time rate
+            cell = write(sheet, line, col, value)
             cell.font, cell.border = normal, border
     sheet.column_dimensions["A"].width = 40
     sheet.column_dimensions["B"].width = 30
+    _print_setup(sheet)
 
 
 def build_csv(user: User, ctx: StatusContext, period: Period | None) -> bytes:
     """The detail list as CSV, UTF-8 with a BOM so Excel reads Vietnamese correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([title for title, _ in COLUMNS])
+    writer.writerow([csv_safe(title) for title, _ in COLUMNS])
     for number, row in enumerate(detail_rows(user, ctx, period), start=1):
-        writer.writerow(row_values(number, row))
+        writer.writerow([csv_safe(value) for value in row_values(number, row)])
     return buffer.getvalue().encode("utf-8-sig")
 
 

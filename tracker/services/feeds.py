@@ -27,7 +27,13 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _one_owner(user: User | None, unit: Unit | None) -> None:
+    if (user is None) == (unit is None):
+        raise ValueError("a feed belongs to exactly one user or one unit")
+
+
 def active_feed(*, user: User | None = None, unit: Unit | None = None) -> FeedToken | None:
+    _one_owner(user, unit)
     query = select(FeedToken).where(FeedToken.revoked_at.is_(None))
     if user is not None:
         query = query.where(FeedToken.user_id == user.id)
@@ -39,7 +45,8 @@ def active_feed(*, user: User | None = None, unit: Unit | None = None) -> FeedTo
 def create_feed(
     actor: User, now: datetime, *, user: User | None = None, unit: Unit | None = None
 ) -> str:
-    """Revoke the owner's current feed and return a new secret token (shown once)."""
+    """Revoke the owner's current feed and return a new secret token (shown once).
+    The caller has asked ``policy.can_manage_unit_feed`` for a unit feed."""
     revoke_feed(actor, now, user=user, unit=unit)
     token = secrets.token_urlsafe(32)
     feed = FeedToken(
@@ -71,14 +78,24 @@ def _owner_note(user: User | None, unit: Unit | None) -> str:
 
 
 def feed_for_token(token: str) -> FeedToken | None:
-    """The active feed of ``token`` (None when unknown or revoked)."""
+    """The live feed of ``token``: None when unknown or revoked, and when the account
+    behind it no longer may have it — its creator disabled (or no longer allowed to
+    manage that unit's feed), or, for a personal feed, its owner disabled."""
     if not token or len(token) > 100:
         return None
-    return db.session.scalar(
+    feed = db.session.scalar(
         select(FeedToken).where(
             FeedToken.token_hash == _hash(token), FeedToken.revoked_at.is_(None)
         )
     )
+    if feed is None or feed.created_by_id is None:
+        return None
+    creator = db.session.get(User, feed.created_by_id)
+    if creator is None or not creator.active:
+        return None
+    if feed.unit_id is not None:
+        return feed if policy.can_manage_unit_feed(creator, feed.unit_id) else None
+    return feed if feed.user is not None and feed.user.active else None
 
 
 def feed_tasks(feed: FeedToken) -> list[Task]:
