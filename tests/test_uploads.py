@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
-import uuid
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import FileStorage
 
@@ -244,26 +242,6 @@ def _now():
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
-
-
-@pytest.fixture
-def scratch_database_url(tmp_path):
-    """An empty database of the kind under test, for a migration's round trip."""
-    url = os.environ.get("TRACKER_TEST_DATABASE_URL")
-    if not url or make_url(url).get_backend_name() != "postgresql":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    base = make_url(url)
-    name = f"tracker_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_migration_0007_keeps_existing_rows_both_ways(scratch_database_url, tmp_path):

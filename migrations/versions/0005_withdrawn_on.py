@@ -22,5 +22,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("task", schema=None) as batch_op:
+    # Never recreate the table on SQLite (ALTER TABLE DROP COLUMN, 3.35+, is enough): with
+    # foreign keys on, dropping the old table would cascade-delete the rows that refer to it.
+    with op.batch_alter_table("task", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("withdrawn_on")

@@ -17,7 +17,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("user", schema=None) as batch_op:
+    # SQLite adds a NOT NULL column with a default in place; recreating "user" would fail
+    # (or cascade) with foreign keys on, since sessions and tasks refer to it.
+    with op.batch_alter_table("user", schema=None, recreate="never") as batch_op:
         batch_op.add_column(
             sa.Column(
                 "must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()
@@ -26,5 +28,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("user", schema=None) as batch_op:
+    # Never recreate the table on SQLite (ALTER TABLE DROP COLUMN, 3.35+, is enough): with
+    # foreign keys on, dropping the old table would cascade-delete the rows that refer to it.
+    with op.batch_alter_table("user", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("must_change_password")
