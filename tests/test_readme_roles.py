@@ -78,6 +78,13 @@ ROWS = {
         ("GET", "/reports/export.xlsx?period=2021-03", None),
         ("GET", "/reports/export.csv?period=2021-03", None),
     ],
+    "own calendar feed link (`/ical`)": [
+        ("GET", "/ical", None),
+        ("POST", "/ical", {"target": "user", "action": "revoke"}),
+    ],
+    "their unit's calendar feed link (`/ical`)": [
+        ("POST", "/ical", {"target": "unit", "action": "revoke"}),
+    ],
     "users (`/admin/users`), mail outbox (`/admin/outbox`)": [
         ("GET", "/admin/users", None),
         ("GET", "/admin/outbox", None),
