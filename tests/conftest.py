@@ -36,12 +36,16 @@ def database_url(tmp_path_factory):
     url = os.environ.get("TRACKER_TEST_DATABASE_URL")
     if not url:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-        return
-    base = make_url(url)
-    if base.get_backend_name() != "postgresql":
+    elif make_url(url).get_backend_name() != "postgresql":
         yield url
-        return
-    name = f"tracker_test_{uuid.uuid4().hex[:10]}"
+    else:
+        yield from fresh_postgres_database(url, "tracker_test")
+
+
+def fresh_postgres_database(url: str, prefix: str):
+    """Create a database of its own on the server of ``url``, yield its URL, drop it."""
+    base = make_url(url)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -359,15 +363,5 @@ def scratch_database_url(tmp_path):
     url = os.environ.get("TRACKER_TEST_DATABASE_URL")
     if not url or make_url(url).get_backend_name() != "postgresql":
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    base = make_url(url)
-    name = f"tracker_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    else:
+        yield from fresh_postgres_database(url, "tracker_mig")
