@@ -105,6 +105,8 @@ def test_next_redirect_stays_on_this_site(client, users):
         ("/tasks?status=overdue", "/tasks?status=overdue"),
         ("https://evil.example/", "/"),
         ("//evil.example", "/"),
+        ("/tasks%00x", "/"),
+        ("/tasks%0d%0aSet-Cookie:x=1", "/"),
     ]:
         page = client.get("/login")
         response = client.post(

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import policy, security
 from ..extensions import db
-from ..forms import Form, NoControlChars, strip
+from ..forms import Form, NoControlChars, has_control_chars, strip
 from ..password_policy import MAX_LENGTH as NEW_PASSWORD_MAX
 from ..services import accounts, sessions
 
@@ -68,6 +68,8 @@ def _local_only(target: str | None) -> str | None:
         or not target.startswith("/")
         or target.startswith("//")
         or "\\" in target
+        or len(target) > 2000
+        or has_control_chars(target, single_line=True)
     ):
         return None
     return target
