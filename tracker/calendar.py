@@ -104,3 +104,26 @@ def load_calendar(session=None) -> WorkingCalendar:
 
     session = session or db.session
     return WorkingCalendar.from_rows(session.query(Holiday).all())
+
+
+def years_without_holidays(today: date, session=None) -> list[int]:
+    """Of the current and the next year, those with no holiday in the table (a làm bù
+    working day does not count): their Tết would count as working days."""
+    from .extensions import db
+    from .models import Holiday
+
+    session = session or db.session
+    missing = []
+    for year in (today.year, today.year + 1):
+        found = session.scalar(
+            db.select(Holiday.id)
+            .where(
+                Holiday.day >= date(year, 1, 1),
+                Holiday.day <= date(year, 12, 31),
+                Holiday.is_working_day.is_(False),
+            )
+            .limit(1)
+        )
+        if found is None:
+            missing.append(year)
+    return missing

@@ -184,3 +184,8 @@ def can_escalate(user: User, task: Task) -> bool:
 def can_manage_outbox(user: User) -> bool:
     """The outbox page (failed mails, retry, cancel) is the administrator's."""
     return user.is_authenticated and user.role == Role.ADMIN
+
+
+def sees_holiday_gaps(user: User) -> bool:
+    """The Office and admins keep the holiday table: they are warned when a year is missing."""
+    return user.is_authenticated and user.role in {Role.ADMIN, Role.OFFICE}

@@ -23,7 +23,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectField
 
 from .. import charts, policy
-from ..calendar import local_today
+from ..calendar import local_today, years_without_holidays
 from ..database import utcnow
 from ..extensions import db
 from ..forms import Form, choices
@@ -136,8 +136,10 @@ def dashboard():
     }
     scope_id = policy.dashboard_scope(user)
     scope = db.session.get(Unit, scope_id) if scope_id else None
+    holiday_gaps = years_without_holidays(today) if policy.sees_holiday_gaps(user) else []
     return render_template(
         "reports/dashboard.html",
+        holiday_gaps=holiday_gaps,
         ctx=ctx,
         period=period,
         counts=counts,
