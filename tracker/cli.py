@@ -16,6 +16,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from .database import analyze
 from .extensions import db
 
 USAGE_ERROR = 2
@@ -50,6 +51,7 @@ def seed_command(file: Path | None):
         result = seed_directives(file or DEFAULT_DIRECTIVES)
     except SeedError as exc:
         fail(f"Nothing was imported.\n{exc}")
+    analyze(db.engine)
     click.echo(result.summary())
 
 
@@ -107,6 +109,7 @@ def demo_command(task_count: int, unit_count: int, random_seed: int, if_empty: b
         if logins:
             _give_demo_logins_work()
         db.session.commit()
+    analyze(db.engine)
     elapsed = time.perf_counter() - started
     click.echo(f"Loaded {summary} in {elapsed:.1f} s.")
     if logins:

@@ -8,13 +8,27 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
 T = TypeVar("T")
+
+
+def analyze(engine: Engine) -> bool:
+    """Refresh the planner's statistics after a bulk load (``tracker demo``, ``tracker seed``).
+    PostgreSQL's autovacuum analyses a table only some time after it grew: until then a
+    query planned on a freshly filled, never-analysed table can take seconds instead of
+    milliseconds. SQLite plans without statistics unless asked to keep them, so nothing is
+    done there. Returns whether ANALYZE ran."""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+    return True
 
 
 def utcnow() -> datetime:
