@@ -31,7 +31,10 @@ def test_downgrade_to_0004_and_back_keeps_every_row(scratch_database_url, tmp_pa
         before = row_counts()
         assert before["progress_report"] and before["task_coordinating_unit"] and before["user"]
         downgrade(revision="0004_reminders")
-        assert row_counts() == before
+        # Tables added after 0004 go with their downgrade; the demo leaves them empty.
+        newer = {"planner_state"}
+        assert all(before[name] == 0 for name in newer)
+        assert row_counts() == {n: count for n, count in before.items() if n not in newer}
         upgrade()
         assert row_counts() == before
         db.engine.dispose()

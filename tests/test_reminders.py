@@ -627,6 +627,7 @@ def test_the_scheduler_is_built_with_its_jobs_and_time_zone(app):
         "reminders.deliver",
         "reminders.daily",
         "reminders.digest",
+        "reminders.purge",
     }
     for job in jobs.values():
         assert job.coalesce is True

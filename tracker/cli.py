@@ -247,6 +247,9 @@ def _echo_plan(result) -> None:
         f"Planned {result.planned} reminders for {result.day:%d/%m/%Y} ({kinds}); "
         f"{result.inserted} new in the outbox."
     )
+    if result.caught_up:
+        days = ", ".join(f"{day:%d/%m/%Y}" for day in result.caught_up)
+        click.echo(f"Caught up the days missed: {days}.")
 
 
 def _echo_delivery(result) -> None:
@@ -293,6 +296,21 @@ def reminders_run_command(at):
     db.session.commit()
     _echo_plan(result)
     _echo_delivery(deliver(moment))
+
+
+@reminders_group.command("purge")
+@_at_option
+@with_appcontext
+def reminders_purge_command(at):
+    """Delete sent and cancelled outbox rows older than REMINDER_PURGE_AFTER_DAYS."""
+    from .reminders.housekeeping import purge_outbox
+
+    purged = purge_outbox(_moment(at))
+    db.session.commit()
+    click.echo(
+        f"Purged {purged} sent or cancelled messages older than "
+        f"{current_app.config['REMINDER_PURGE_AFTER_DAYS']} days."
+    )
 
 
 @click.command("scheduler")

@@ -106,4 +106,11 @@ class Defaults:
     REMINDER_MAX_ATTEMPTS = 8
     REMINDER_RETRY_BASE_SECONDS = 60  # 1, 2, 4, 8 … minutes
     REMINDER_RETRY_MAX_SECONDS = 6 * 3600
+    # Days the planner missed (scheduler down) are planned afterwards, this many days back,
+    # with only what is still true today (README, "Reminder mails").
+    REMINDER_CATCH_UP_DAYS = 3
+    # Sent and cancelled outbox rows older than this are deleted by a nightly job (the
+    # audit trail keeps each "reminder.sent"); never fewer days than the planner looks back.
+    REMINDER_PURGE_AFTER_DAYS = 180
+    REMINDER_PURGE_AT = "02:30"
     SMTP_TIMEOUT = 30

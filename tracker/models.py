@@ -487,6 +487,18 @@ class OutboxMessage(db.Model):
     )
 
 
+class PlannerState(db.Model):
+    """What a planner has done, so it can catch up the days it missed (issue 9): the last
+    local day whose day-based reminders, and whose weekly digest, were planned in full."""
+
+    __tablename__ = "planner_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    daily_planned_on: Mapped[date | None] = mapped_column(Date)
+    digest_planned_on: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 # The reminder planner also selects tasks assigned lately (issue 4).
 Index("ix_task_state_assigned_on", Task.state, Task.assigned_on)
 

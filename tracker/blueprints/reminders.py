@@ -14,14 +14,18 @@ from wtforms import SelectField, SubmitField
 
 from .. import policy
 from ..extensions import db
-from ..forms import DayField, Form, SelectChoice, TextField
+from ..forms import MAX_ID, BoundedIntegerField, DayField, Form, LineField, SelectChoice, TextField
 from ..models import AuditEvent, Escalation, OutboxMessage, OutboxState, Task
+from ..params import MAX_TEXT_CHARS, QueryParams
+from ..reminders import housekeeping
 from ..reminders import outbox as outbox_service
 from ..reminders.escalations import EscalationError, record_escalation
 
 bp = Blueprint("reminders", __name__)
 
-FAILED_ROWS_SHOWN = 200
+OUTBOX_PER_PAGE = 50
+ALL_STATES = "all"
+OUTBOX_STATES = [state.value for state in OutboxState]
 
 
 class EscalationForm(Form):
@@ -106,20 +110,77 @@ def _require_outbox_admin() -> None:
         abort(403)
 
 
+class BulkOutboxForm(Form):
+    """The filter a bulk action applies to (hidden fields of the outbox page), and the
+    number of rows the administrator saw on the button."""
+
+    state = SelectField(choices=[SelectChoice(v, v) for v in [*OUTBOX_STATES, ALL_STATES]])
+    error = LineField(_l("Error contains"), max_length=MAX_TEXT_CHARS)
+    expected = BoundedIntegerField(_l("Number"), 0, MAX_ID, required=True)
+
+
+def _filter_from(state: str | None, error: str | None) -> housekeeping.OutboxFilter:
+    return housekeeping.OutboxFilter(
+        state=None if state in (None, ALL_STATES) else state, error=error or None
+    )
+
+
 @bp.route("/admin/outbox")
 @login_required
 def outbox():
     _require_outbox_admin()
-    failed = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.state == OutboxState.FAILED)
-        .options(selectinload(OutboxMessage.recipient), selectinload(OutboxMessage.task))
-        .order_by(OutboxMessage.id.desc())
-        .limit(FAILED_ROWS_SHOWN)
-    ).all()
+    params = QueryParams(request.args)
+    state = params.choice("state", [*OUTBOX_STATES, ALL_STATES]) or OutboxState.FAILED.value
+    flt = _filter_from(state, params.text("error"))
+    page = params.page()
+    params.note_ignored()
+    total = housekeeping.count_matching(flt)
+    pages = max(1, -(-total // OUTBOX_PER_PAGE))
+    page = min(page, pages)
     return render_template(
-        "reminders/outbox.html", counts=outbox_service.counts_by_state(), failed=failed
+        "reminders/outbox.html",
+        counts=outbox_service.counts_by_state(),
+        messages=housekeeping.list_matching(flt, page, OUTBOX_PER_PAGE),
+        flt=flt,
+        state=state,
+        total=total,
+        page=page,
+        pages=pages,
+        retryable=housekeeping.count_matching(flt, housekeeping.RETRYABLE),
+        cancellable=housekeeping.count_matching(flt, housekeeping.CANCELLABLE),
+        states=OUTBOX_STATES,
     )
+
+
+@bp.route("/admin/outbox/bulk/<any(retry, cancel):action>", methods=["POST"])
+@login_required
+def outbox_bulk(action: str):
+    _require_outbox_admin()
+    form = BulkOutboxForm()
+    if not form.validate_on_submit():
+        abort(400, description=_("The filter of this action is not valid."))
+    flt = _filter_from(form.state.data, form.error.data)
+    try:
+        changed = housekeeping.bulk_action(
+            action, flt, expected=form.expected.data, actor=current_user, now=datetime.now(UTC)
+        )
+    except housekeeping.BulkChanged as exc:
+        db.session.rollback()
+        flash(
+            _(
+                "The matching messages changed meanwhile (%(n)s now); nothing was changed. "
+                "Check the list and try again.",
+                n=exc.found,
+            ),
+            "warning",
+        )
+    else:
+        db.session.commit()
+        if action == "retry":
+            flash(_("Queued again: %(n)s messages.", n=changed), "success")
+        else:
+            flash(_("Cancelled: %(n)s messages.", n=changed), "success")
+    return redirect(url_for("reminders.outbox", **flt.to_args()))
 
 
 @bp.route("/admin/outbox/<int:message_id>/<any(retry, cancel):action>", methods=["POST"])

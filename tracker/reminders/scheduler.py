@@ -22,6 +22,7 @@ PLAN_JOB = "reminders.plan"
 DELIVER_JOB = "reminders.deliver"
 DAILY_JOB = "reminders.daily"
 DIGEST_JOB = "reminders.digest"
+PURGE_JOB = "reminders.purge"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -53,6 +54,35 @@ def run_pass(app, *, plan: bool = True, deliver: bool = True, now: datetime | No
             raise
         finally:
             db.session.remove()
+
+
+def purge_pass(app, now: datetime | None = None) -> int:
+    """Delete old sent and cancelled outbox rows, in its own app context."""
+    from ..extensions import db
+    from .housekeeping import purge_outbox
+
+    now = now or datetime.now(UTC)
+    with app.app_context():
+        try:
+            purged = purge_outbox(now)
+            db.session.commit()
+            log.info("reminders.purge deleted=%d", purged)
+            return purged
+        except Exception:
+            db.session.rollback()
+            log.exception("reminders purge failed")
+            raise
+        finally:
+            db.session.remove()
+
+
+def _purge_job(app):
+    def job():
+        # Logged in purge_pass; tomorrow's run tries again.
+        with contextlib.suppress(Exception):
+            purge_pass(app)
+
+    return job
 
 
 def _job(app, **kw):
@@ -115,6 +145,14 @@ def build_scheduler(app, *, blocking: bool = False):
         ),
         id=DIGEST_JOB,
         name="weekly digest",
+        **job_options,
+    )
+    purge_h, purge_m = (int(x) for x in config["REMINDER_PURGE_AT"].split(":"))
+    scheduler.add_job(
+        _purge_job(app),
+        CronTrigger(hour=purge_h, minute=purge_m, timezone=zone),
+        id=PURGE_JOB,
+        name="purge old outbox rows",
         **job_options,
     )
     return scheduler
