@@ -15,8 +15,8 @@ import smtplib
 import socket
 import time
 import uuid
-from collections.abc import Callable
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
