@@ -1,9 +1,10 @@
 """A real SMTP server for the tests: aiosmtpd on 127.0.0.1, on a free port, collecting
 what it receives; it can answer RCPT with a chosen reply (4xx, 5xx) and be started late
-(an SMTP server that is down, then up)."""
+(an SMTP server that is down, then up), and answer DATA slowly."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -22,6 +23,7 @@ class Handler:
     def __init__(self):
         self.messages = []
         self.rcpt_reply: str | None = None  # e.g. "451 4.3.0 try later"
+        self.data_delay = 0.0  # seconds before answering DATA: a slow server
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -31,6 +33,8 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), message))

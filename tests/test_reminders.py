@@ -762,3 +762,141 @@ def test_a_mail_that_cannot_be_built_is_released_and_fails_after_the_maximum_att
         assert rows(state=OutboxState.SENDING) == []
     failed = rows(state=OutboxState.FAILED)
     assert len(failed) == 2 and "template missing" in failed[0].last_error
+
+
+# --- fencing, Message-ID, sent_at (issue 9) --------------------------------------------
+
+
+def test_a_slow_server_and_a_lease_shorter_than_a_pass_deliver_every_mail_once(
+    app, smtp, worker_apps
+):
+    """0.2 s per DATA, ten mails, a 1-second lease: a second worker takes over what the
+    first had claimed but not sent yet; the first, fencing each mail, leaves those alone."""
+    import time as clock_time
+    from collections import Counter
+
+    o = Office()
+    many_tasks(o, 9)  # 18 reminders: 9 focal people and the monitor, 10 mails
+    start = at(date(2021, 3, 11))
+    run(worker_apps(None), "plan", start)
+    smtp.handler.data_delay = 0.2
+    workers = [worker_apps(smtp.port, REMINDER_LEASE_SECONDS=1) for _ in range(2)]
+    t0 = clock_time.monotonic()
+
+    def clock():  # both workers share one time line, as two hosts with one clock would
+        return start + timedelta(seconds=clock_time.monotonic() - t0)
+
+    results, errors = [], []
+
+    def work(worker_app, delay):
+        clock_time.sleep(delay)
+        try:
+            with worker_app.app_context():
+                while (result := delivery.deliver(clock(), clock=clock)).claimed:
+                    results.append(result)
+                db.session.remove()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=work, args=(workers[0], 0)),
+        threading.Thread(target=work, args=(workers[1], 1.2)),  # the first one's lease is over
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    per_message_id = Counter(m["Message-ID"] for m in smtp.messages)
+    per_recipient = Counter(m["To"].addresses[0].addr_spec for m in smtp.messages)
+    assert len(per_message_id) == 10 and set(per_message_id.values()) == {1}
+    assert set(per_recipient.values()) == {1} and "monitor@test.local" in per_recipient
+    assert sum(r.lost for r in results) > 0, "no takeover happened: the test proves nothing"
+    # The counters count what was really sent, by whichever worker sent it.
+    assert sum(r.mails for r in results) == 10 and sum(r.sent for r in results) == 18
+    sent = rows()
+    assert {r.state for r in sent} == {OutboxState.SENT} and len(sent) == 18
+    assert {r.message_id for r in sent} == set(per_message_id)
+    # sent_at is each mail's own moment (0.2 s apart), not the start of the pass.
+    moments = sorted({r.sent_at for r in sent})
+    assert len(moments) == 10 and moments[0] > start
+    assert moments[-1] - moments[0] >= timedelta(seconds=1.5)
+
+
+def test_a_mail_accepted_before_the_worker_died_is_re_sent_with_the_same_message_id(
+    app, smtp, worker_apps, monkeypatch
+):
+    from tracker.models import Escalation
+    from tracker.reminders import Kind, Reason
+    from tracker.reminders.outbox import OutboxItem, insert_items
+
+    o = Office()
+    task = make_task(
+        o.directive,
+        o.lead,
+        title="Hoàn thiện mạng lưới đài truyền thanh cấp xã",
+        assigned_on=date(2021, 3, 1),
+        due_on=date(2021, 3, 10),
+        focal_person=o.focal,
+    )
+    db.session.commit()
+    worker = worker_apps(smtp.port, REMINDER_LEASE_SECONDS=300)
+    now = at(date(2021, 3, 11))
+    run(worker, "plan", now)
+
+    def died(*args, **kw):
+        raise RuntimeError("killed after the server accepted the mail")
+
+    monkeypatch.setattr(delivery, "_mark_sent", died)
+    with pytest.raises(RuntimeError):
+        run(worker, "deliver", now)
+    [first] = smtp.take()
+    assert [r.state for r in rows()] == [OutboxState.SENDING]
+    monkeypatch.undo()
+    # Meanwhile the mail gains a row that sorts first (an escalation for the same person
+    # and day): the re-send still carries the Message-ID the first attempt stored.
+    escalation = Escalation(
+        task_id=task.id, kind="reminder", note="Đề nghị khẩn trương.", created_at=now
+    )
+    db.session.add(escalation)
+    db.session.flush()
+    insert_items(
+        db.session,
+        [
+            OutboxItem(
+                Kind.ESCALATION,
+                date(2021, 3, 11),
+                o.focal.id,
+                Reason.FOCAL,
+                task.id,
+                {"escalation_id": escalation.id},
+                key_part=f"{task.id}.{escalation.id}",
+            )
+        ],
+        now,
+    )
+    taken_over = run(worker, "deliver", now + timedelta(seconds=301))
+    assert (taken_over.claimed, taken_over.mails, taken_over.sent) == (2, 1, 2)
+    [again] = smtp.take()
+    assert again["Message-ID"] == first["Message-ID"]
+    assert "Đề nghị khẩn trương." in again.get_body(("plain",)).get_content()
+    sent = rows()
+    assert {r.state for r in sent} == {OutboxState.SENT}
+    assert {r.message_id for r in sent} == {first["Message-ID"]}
+
+
+def test_delivery_passes_never_overlap_inside_one_scheduler(app):
+    """The every-minute, the 07:00 and the Monday jobs deliver under other job ids: one lock."""
+    from tracker.reminders import scheduler
+
+    o = Office()
+    one_overdue_task(o)
+    planner.plan(at(date(2021, 3, 11)))
+    db.session.commit()
+    jobs = {job.id: job for job in scheduler.build_scheduler(app).get_jobs()}
+    with scheduler.DELIVERY_LOCK:  # a pass is running in this process
+        for job_id in ("reminders.deliver", "reminders.daily", "reminders.digest"):
+            jobs[job_id].func()
+        assert {r.state for r in rows(kind="overdue")} == {OutboxState.PENDING}
+    jobs["reminders.deliver"].func()
+    assert {r.state for r in rows(kind="overdue")} == {OutboxState.SENT}

@@ -482,8 +482,10 @@ class OutboxMessage(db.Model):
 
     __table_args__ = (
         CheckConstraint(f"state IN ({_enum_values(OutboxState)})", name="state"),
-        # The delivery claim: pending rows that are due, or claims whose lease expired.
-        Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+        # The delivery claim: an ordered scan of pending rows that are due, or claims whose
+        # lease expired, stopped by a LIMIT; then every such row of their (recipient, day).
+        Index("ix_outbox_claim", "state", "next_attempt_at", "id"),
+        Index("ix_outbox_recipient_id_day", "recipient_id", "day"),
     )
 
 

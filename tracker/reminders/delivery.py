@@ -13,8 +13,10 @@ import os
 import re
 import smtplib
 import socket
+import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
@@ -36,7 +38,7 @@ from ..models import (
 )
 from ..services import audit
 from . import REMINDED_STATES, Kind, Reason
-from .outbox import claim
+from .outbox import claim, fence, release
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ class DeliveryResult:
     retried: int = 0
     failed: int = 0
     cancelled: int = 0
+    lost: int = 0  # rows not sent: another worker took them over (the lease ran out)
     errors: list[str] = field(default_factory=list)
 
 
@@ -176,15 +179,33 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def deliver(now: datetime, *, session=None, worker: str | None = None, transport=None):
-    """Claim due outbox rows and send them, one mail per recipient and day."""
+def pass_clock(now: datetime) -> Callable[[], datetime]:
+    """The pass's time: ``now`` (real, or given with ``--at``) plus the time spent since."""
+    start = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - start)
+
+
+def deliver(
+    now: datetime,
+    *,
+    session=None,
+    worker: str | None = None,
+    transport=None,
+    clock: Callable[[], datetime] | None = None,
+):
+    """Claim due outbox rows and send them, one mail per recipient and day.
+
+    Before each mail the worker re-confirms and extends its hold on exactly that mail's
+    rows (``fence``): a lease that ran out during a slow pass, and rows another worker took
+    over, are never sent twice from here. The lease must outlast one mail's SMTP exchange.
+    """
     session = session or db.session
     config = current_app.config
     worker = worker or worker_name()
+    clock = clock or pass_clock(now)
+    lease_seconds = config["REMINDER_LEASE_SECONDS"]
     result = DeliveryResult()
-    ids = claim(
-        session, now, worker, config["REMINDER_BATCH_SIZE"], config["REMINDER_LEASE_SECONDS"]
-    )
+    ids = claim(session, now, worker, config["REMINDER_BATCH_SIZE"], lease_seconds)
     result.claimed = len(ids)
     if not ids:
         return result
@@ -212,6 +233,19 @@ def deliver(now: datetime, *, session=None, worker: str | None = None, transport
             if down is not None:  # the server is unreachable: do not knock again this pass
                 error = down
             else:
+                held = fence(
+                    session, row_ids, worker, clock(), lease_seconds, message["Message-ID"]
+                )
+                if held != set(row_ids):  # taken over: the other worker sends this mail
+                    release(session, held, worker, clock())
+                    result.lost += len(row_ids)
+                    log.warning(
+                        "reminders.deliver worker=%s lost its hold on %d of the rows of %s",
+                        worker,
+                        len(row_ids) - len(held),
+                        message["Message-ID"],
+                    )
+                    continue
                 try:
                     transport.send(message)
                     error = None
@@ -220,7 +254,7 @@ def deliver(now: datetime, *, session=None, worker: str | None = None, transport
                     if getattr(exc, "unreachable", False):
                         down = exc
             if error is None:
-                _mark_sent(session, group, worker, message["Message-ID"], now)
+                _mark_sent(session, group, worker, message["Message-ID"], clock())
                 result.mails += 1
                 result.sent += len(group)
             elif isinstance(error, PermanentError):
@@ -237,7 +271,8 @@ def deliver(now: datetime, *, session=None, worker: str | None = None, transport
     finally:
         transport.close()
     log.info(
-        "reminders.deliver worker=%s claimed=%d mails=%d sent=%d retried=%d failed=%d cancelled=%d",
+        "reminders.deliver worker=%s claimed=%d mails=%d sent=%d retried=%d failed=%d"
+        " cancelled=%d lost=%d",
         worker,
         result.claimed,
         result.mails,
@@ -245,6 +280,7 @@ def deliver(now: datetime, *, session=None, worker: str | None = None, transport
         result.retried,
         result.failed,
         result.cancelled,
+        result.lost,
     )
     return result
 
@@ -377,9 +413,7 @@ def _message(group, now: datetime, digest_tasks, escalations) -> EmailMessage:
     message["From"] = formataddr(("Hệ thống theo dõi nhiệm vụ", config["MAIL_FROM"]))
     message["To"] = formataddr((recipient.name, recipient.email))
     domain = config["MAIL_FROM"].rpartition("@")[2] or "tracker.local"
-    # Stable per outbox row: a mail re-sent after a crash carries the same Message-ID, so
-    # the receiving side can drop the duplicate.
-    message["Message-ID"] = f"<tracker-outbox-{group[0].id}@{domain}>"
+    message["Message-ID"] = _message_id(group, domain)
     message["Date"] = format_datetime(now)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
@@ -387,19 +421,45 @@ def _message(group, now: datetime, digest_tasks, escalations) -> EmailMessage:
     return message
 
 
+def _message_id(group, domain: str) -> str:
+    """One Message-ID per mail for ever: the one already stored on any of its rows (a
+    re-send after a crash, even if a row joined the mail since), else a new one from its
+    first row. ``fence`` stores it on all the rows before the mail is sent, so the
+    receiving side can drop the duplicate of a mail accepted just before a crash."""
+    stored = sorted((row.id, row.message_id) for row in group if row.message_id)
+    if stored:
+        return stored[0][1]
+    return f"<tracker-outbox-{min(row.id for row in group)}@{domain}>"
+
+
 def _mine(worker: str):
     return (OutboxMessage.claimed_by == worker) & (OutboxMessage.state == OutboxState.SENDING)
 
 
-def _mark_sent(session, group, worker: str, message_id: str, now: datetime) -> None:
+def _mark_sent(session, group, worker: str, message_id: str, sent_at: datetime) -> None:
+    """The server accepted the mail at ``sent_at``: its rows are sent, whoever holds them
+    now (a row taken over during a send too slow for the lease is then not sent again)."""
     ids = [row.id for row in group]
     done = session.scalars(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), _mine(worker))
-        .values(state=OutboxState.SENT, sent_at=now, message_id=message_id, lease_until=None)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.state == OutboxState.SENDING)
+        .values(
+            state=OutboxState.SENT,
+            sent_at=sent_at,
+            message_id=message_id,
+            lease_until=None,
+            claimed_by=worker,
+        )
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
     ).all()
+    if len(done) < len(ids):
+        log.warning(
+            "reminders.deliver worker=%s sent %s but %d of its rows were no longer in sending",
+            worker,
+            message_id,
+            len(ids) - len(done),
+        )
     for row in group:
         if row.id in done:
             audit.record(

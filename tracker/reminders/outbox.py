@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -81,23 +81,73 @@ def claimable(now: datetime):
     )
 
 
+CLAIM_ORDER = (OutboxMessage.state, OutboxMessage.next_attempt_at, OutboxMessage.id)
+
+
+def _leading_groups(session, now: datetime, limit: int) -> list[tuple[int, date]]:
+    """The (recipient, day) groups of the first claimable rows, oldest first.
+
+    Two ordered range scans of ix_outbox_claim (state, next_attempt_at, id), each stopped
+    by a LIMIT: expired claims first (a crashed worker's rows are the oldest), then due
+    pending rows. No grouping, no subquery evaluated per row, so the plan does not depend
+    on the table's statistics (a fresh install, a large backlog: DESIGN pitfalls).
+    PostgreSQL: ``SKIP LOCKED`` keeps a concurrent worker's leading rows out of the way."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # Without statistics the planner guesses a handful of rows and reads all of them
+        # through a bitmap, then sorts: only the ordered index scan, stopped by the LIMIT.
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            session.execute(text(f"SET LOCAL {setting} = off"))
+    found: list[tuple[int, date]] = []
+    for condition in (
+        and_(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.lease_until < now),
+        and_(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.next_attempt_at <= now),
+    ):
+        if len(found) >= limit:
+            break
+        leading = session.execute(
+            select(OutboxMessage.recipient_id, OutboxMessage.day)
+            .where(condition)
+            .order_by(*CLAIM_ORDER)
+            .limit(limit - len(found))
+            .with_for_update(skip_locked=True)
+        ).all()
+        for group in leading:
+            group = tuple(group)
+            if group not in found:
+                found.append(group)
+    if postgres:  # the groups are read by a BitmapOr over ix_outbox_recipient_id_day
+        session.execute(text("SET LOCAL enable_bitmapscan = on"))
+    return found[:limit]
+
+
 def claim(session, now: datetime, worker: str, limit: int, lease_seconds: int) -> list[int]:
     """Take the due rows of up to ``limit`` (recipient, day) groups for ``worker`` until the
     lease expires, and commit. Whole groups, so one person gets one mail a day however
     many reminders they have.
 
-    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets concurrent workers take disjoint rows;
-    SQLite: the transaction began with BEGIN IMMEDIATE, so claims are serialised."""
-    groups = (
-        select(OutboxMessage.recipient_id, OutboxMessage.day)
-        .where(claimable(now))
-        .group_by(OutboxMessage.recipient_id, OutboxMessage.day)
-        .order_by(OutboxMessage.recipient_id, OutboxMessage.day)
-        .limit(limit)
-    )
+    First the leading rows (an ordered index scan with a LIMIT), then every claimable row
+    of their groups (ix_outbox_recipient_id_day). PostgreSQL: ``FOR UPDATE SKIP LOCKED``
+    lets concurrent workers take disjoint rows; SQLite: the transaction began with BEGIN
+    IMMEDIATE, so claims are serialised. On PostgreSQL the claim's transaction sets
+    planner switches (SET LOCAL, gone at commit) so that its plan does not depend on
+    statistics (bench/outbox_claim.py)."""
+    groups = _leading_groups(session, now, limit)
+    if not groups:
+        session.commit()
+        return []
+    # Only the groups here (claimable is checked by the UPDATE), so the one index that
+    # fits is ix_outbox_recipient_id_day whatever the statistics say.
     candidates = (
         select(OutboxMessage.id)
-        .where(claimable(now), tuple_(OutboxMessage.recipient_id, OutboxMessage.day).in_(groups))
+        .where(
+            or_(
+                *(
+                    and_(OutboxMessage.recipient_id == recipient, OutboxMessage.day == day)
+                    for recipient, day in groups
+                )
+            )
+        )
         .with_for_update(skip_locked=True)
     )
     stmt = (
@@ -115,6 +165,62 @@ def claim(session, now: datetime, worker: str, limit: int, lease_seconds: int) -
     ids = sorted(session.scalars(stmt).all())
     session.commit()
     return ids
+
+
+def fence(
+    session,
+    ids: list[int],
+    worker: str,
+    now: datetime,
+    lease_seconds: int,
+    message_id: str,
+) -> set[int]:
+    """Just before sending one mail: re-confirm and extend ``worker``'s hold on exactly
+    that mail's rows, store the mail's Message-ID on them, and commit (nothing is held
+    open while SMTP talks). Returns the ids still held; the mail is sent only if that is
+    all of them, and otherwise nothing is changed. A row another worker took over (its
+    lease ran out) is no longer held; nor is one whose lease ran out, taken over or not."""
+    held = set(
+        session.scalars(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.claimed_by == worker,
+                OutboxMessage.state == OutboxState.SENDING,
+                OutboxMessage.lease_until >= now,
+            )
+            .values(lease_until=now + timedelta(seconds=lease_seconds), message_id=message_id)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+    )
+    if held == set(ids):
+        session.commit()
+    else:  # not this worker's mail any more: change nothing (the Message-ID included)
+        session.rollback()
+    return held
+
+
+def release(session, ids, worker: str, now: datetime) -> int:
+    """Give back rows still held by ``worker`` that it will not send (another worker took
+    over part of their mail): due again at once, the attempt not counted."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(ids)),
+            OutboxMessage.claimed_by == worker,
+            OutboxMessage.state == OutboxState.SENDING,
+        )
+        .values(
+            state=OutboxState.PENDING,
+            next_attempt_at=now,
+            lease_until=None,
+            attempts=OutboxMessage.attempts - 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount
 
 
 def counts_by_state(session=None) -> dict[str, int]:

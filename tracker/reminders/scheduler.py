@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,13 @@ DAILY_JOB = "reminders.daily"
 DIGEST_JOB = "reminders.digest"
 PURGE_JOB = "reminders.purge"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# One delivery pass at a time in this process: the every-minute job, the 07:00 daily job
+# and the Monday digest job all deliver, under different job ids, so max_instances alone
+# lets them overlap. A trigger that finds a pass running skips its delivery (the next
+# minute's pass sends what it planned). Across processes the outbox's fencing makes
+# overlap harmless.
+DELIVERY_LOCK = threading.Lock()
 
 
 def run_pass(app, *, plan: bool = True, deliver: bool = True, now: datetime | None = None):
@@ -46,7 +54,13 @@ def run_pass(app, *, plan: bool = True, deliver: bool = True, now: datetime | No
                     planned.inserted,
                 )
             if deliver:
-                delivered = delivery.deliver(now)
+                if DELIVERY_LOCK.acquire(blocking=False):
+                    try:
+                        delivered = delivery.deliver(now)
+                    finally:
+                        DELIVERY_LOCK.release()
+                else:
+                    log.info("reminders.deliver skipped: a pass is running in this process")
             return planned, delivered
         except Exception:
             db.session.rollback()
