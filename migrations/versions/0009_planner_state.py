@@ -1,7 +1,7 @@
 """the reminder planner remembers the last day it planned, to catch up days it missed
 
-Revision ID: 0008_planner_state
-Revises: 0007_upload_file_names
+Revision ID: 0009_planner_state
+Revises: 0008_outbox_claim_indexes
 Create Date: 2026-12-10
 
 """
@@ -12,8 +12,8 @@ from tracker.database import UTCDateTime
 
 
 # revision identifiers, used by Alembic.
-revision = "0008_planner_state"
-down_revision = "0007_upload_file_names"
+revision = "0009_planner_state"
+down_revision = "0008_outbox_claim_indexes"
 branch_labels = None
 depends_on = None
 
