@@ -17,6 +17,14 @@ from sqlalchemy.types import TypeDecorator
 T = TypeVar("T")
 
 
+def insert_for(session):
+    """``insert`` of the session's dialect, for INSERT … ON CONFLICT DO NOTHING (SQLite and
+    PostgreSQL both have it, through their own dialect's construct)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 def analyze(engine: Engine) -> bool:
     """Refresh the planner's statistics after a bulk load (``tracker demo``, ``tracker seed``).
     PostgreSQL's autovacuum analyses a table only some time after it grew: until then a

@@ -12,10 +12,8 @@ from ..calendar import local_zone
 from ..extensions import db
 from ..models import OutboxMessage, OutboxState
 from ..services import audit
+from .outbox import CANCEL_VALUES, CANCELLABLE, RETRYABLE, retry_values
 
-# The states each bulk action applies to (as outbox.retry / outbox.cancel, one row each).
-RETRYABLE = (OutboxState.FAILED, OutboxState.CANCELLED)
-CANCELLABLE = (OutboxState.PENDING, OutboxState.FAILED)
 FINISHED = (OutboxState.SENT, OutboxState.CANCELLED)
 
 
@@ -110,17 +108,10 @@ def bulk_action(
     Rows being sent are never touched. Refuses (BulkChanged) when the number of rows it
     would change is not the ``expected`` one the administrator confirmed."""
     session = session or db.session
-    states = RETRYABLE if action == "retry" else CANCELLABLE
     if action == "retry":
-        values = {
-            "state": OutboxState.PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "lease_until": None,
-            "claimed_by": None,
-        }
+        states, values = RETRYABLE, retry_values(now)
     else:
-        values = {"state": OutboxState.CANCELLED, "lease_until": None}
+        states, values = CANCELLABLE, CANCEL_VALUES
     result = session.execute(
         update(OutboxMessage)
         .where(flt.where(), OutboxMessage.state.in_(states))

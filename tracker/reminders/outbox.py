@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from ..database import insert_for
 from ..extensions import db
 from ..models import OutboxMessage, OutboxState
 from ..services import audit
@@ -37,8 +37,7 @@ def insert_items(session, items: list[OutboxItem], now: datetime) -> int:
     of new rows. A second planner, or the same one run again, adds nothing."""
     if not items:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(session)
     inserted = 0
     seen: set[str] = set()
     rows = []
@@ -237,21 +236,38 @@ class OutboxError(Exception):
     pass
 
 
+# The administrator's two actions, for one row here and for every row of a filter in
+# reminders/housekeeping.py: which states each applies to, and what it sets.
+RETRYABLE = (OutboxState.FAILED, OutboxState.CANCELLED)
+CANCELLABLE = (OutboxState.PENDING, OutboxState.FAILED)
+
+
+def retry_values(now: datetime) -> dict[str, Any]:
+    """A retried row is sent again from scratch."""
+    return {
+        "state": OutboxState.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "lease_until": None,
+        "claimed_by": None,
+    }
+
+
+CANCEL_VALUES: dict[str, Any] = {"state": OutboxState.CANCELLED, "lease_until": None}
+
+
 def retry(message: OutboxMessage, *, actor, now: datetime) -> None:
     """The admin sends a failed (or cancelled) row again from scratch."""
-    if message.state not in (OutboxState.FAILED, OutboxState.CANCELLED):
+    if message.state not in RETRYABLE:
         raise OutboxError("only failed or cancelled messages can be retried")
-    message.state = OutboxState.PENDING
-    message.attempts = 0
-    message.next_attempt_at = now
-    message.lease_until = None
-    message.claimed_by = None
+    for name, value in retry_values(now).items():
+        setattr(message, name, value)
     audit.record("outbox.retry", actor=actor, obj=message, task_id=message.task_id)
 
 
 def cancel(message: OutboxMessage, *, actor, now: datetime) -> None:
-    if message.state not in (OutboxState.PENDING, OutboxState.FAILED):
+    if message.state not in CANCELLABLE:
         raise OutboxError("only pending or failed messages can be cancelled")
-    message.state = OutboxState.CANCELLED
-    message.lease_until = None
+    for name, value in CANCEL_VALUES.items():
+        setattr(message, name, value)
     audit.record("outbox.cancel", actor=actor, obj=message, task_id=message.task_id)

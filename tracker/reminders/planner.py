@@ -8,10 +8,10 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from ..calendar import WorkingCalendar, load_calendar, local_zone
+from ..database import insert_for
 from ..extensions import db
 from ..models import PlannerState, Role, Task, User, task_coordinating_unit
 from . import REMINDED_STATES, Kind, Reason
@@ -98,10 +98,8 @@ def _record(session, today: date, daily: bool, digest_done: bool, now: datetime)
     state = session.get(PlannerState, STATE_NAME)
     if state is None:
         # Two first planners at once: one INSERT wins, the other's is dropped.
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         session.execute(
-            insert(PlannerState.__table__)
+            insert_for(session)(PlannerState.__table__)
             .values(
                 name=STATE_NAME,
                 daily_planned_on=daily_on,

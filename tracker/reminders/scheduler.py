@@ -90,20 +90,14 @@ def purge_pass(app, now: datetime | None = None) -> int:
             db.session.remove()
 
 
-def _purge_job(app):
+def _job(app, run=None, **kw):
+    """A job running ``run`` (run_pass by default) in its own app context."""
+    run = run or run_pass
+
     def job():
-        # Logged in purge_pass; tomorrow's run tries again.
+        # Logged in run_pass / purge_pass; the next tick tries again.
         with contextlib.suppress(Exception):
-            purge_pass(app)
-
-    return job
-
-
-def _job(app, **kw):
-    def job():
-        # Logged in run_pass; the next tick tries again.
-        with contextlib.suppress(Exception):
-            run_pass(app, **kw)
+            run(app, **kw)
 
     return job
 
@@ -163,7 +157,7 @@ def build_scheduler(app, *, blocking: bool = False):
     )
     purge_h, purge_m = (int(x) for x in config["REMINDER_PURGE_AT"].split(":"))
     scheduler.add_job(
-        _purge_job(app),
+        _job(app, purge_pass),
         CronTrigger(hour=purge_h, minute=purge_m, timezone=zone),
         id=PURGE_JOB,
         name="purge old outbox rows",
