@@ -9,7 +9,6 @@ would answer a bare "Internal Server Error".
 from __future__ import annotations
 
 from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -17,6 +16,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .i18n import format_size
 
 # code: (machine code for the JSON API, page title, sentence)
 ERRORS = {
@@ -72,11 +72,8 @@ def wants_json() -> bool:
 
 
 def size_limit() -> str:
-    """MAX_CONTENT_LENGTH for people: "12 MB" (KB below one megabyte)."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    if limit >= 1024 * 1024:
-        return f"{format_decimal(limit / (1024 * 1024), format='#,##0.#')} MB"
-    return f"{format_decimal(limit / 1024, format='#,##0.#')} KB"
+    """MAX_CONTENT_LENGTH for people: "12 MB"."""
+    return format_size(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
 
 
 def too_large_message() -> str:

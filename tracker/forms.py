@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -208,14 +209,6 @@ class WholeNumberField(IntegerField):
         except (TypeError, ValueError):
             self.data = None
             raise ValueError(_l("Not a whole number.")) from None
-
-
-try:
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # wtforms < 3.3 takes (value, label) tuples
-
-    def SelectChoice(value, label, **_kw):  # noqa: N802
-        return (value, label)
 
 
 def choices(pairs) -> list:

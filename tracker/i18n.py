@@ -41,6 +41,16 @@ def format_moment(value: datetime | None) -> str:
     return value.astimezone(local_zone()).strftime("%d/%m/%Y %H:%M")
 
 
+def format_size(size: int) -> str:
+    """A size in bytes for people: "12 MB", "512 KB" (a decimal comma in Vietnamese)."""
+    from flask_babel import format_decimal
+
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{format_decimal(size / factor, format='#,##0.#')} {unit}"
+    return f"{size} B"
+
+
 def bilingual(labels: dict, key) -> str:
     """The label of ``key`` from a {key: (English, Tiếng Việt)} table, in the current locale
     (for enum values whose labels live beside the enum rather than in the catalog)."""

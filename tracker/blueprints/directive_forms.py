@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
-from wtforms.fields.choices import SelectChoice
 
-from ..forms import DayField, Form, LineField, TextField
+from ..forms import DayField, Form, LineField, SelectChoice, TextField
 from ..models import DirectiveKind, OriginLevel
 from .task_forms import NOT_OFFERED, Chosen, VersionField
 

@@ -18,7 +18,14 @@ from ..status import time_status
 from ..text import fold
 from .directive_forms import DirectiveEditForm, DirectiveForm
 from .task_forms import TaskForm
-from .tasks import flash_form_errors, now, render_task_form, stale_edit_status
+from .tasks import (
+    STALE,
+    flash_form_errors,
+    now,
+    refuse_change,
+    render_task_form,
+    stale_edit_status,
+)
 
 bp = Blueprint("directives", __name__, url_prefix="/directives")
 
@@ -154,8 +161,7 @@ def create():
         directive = workflow.create_directive(current_user, form.values(), now=now())
         db.session.commit()
     except workflow.WorkflowError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+        refuse_change(error)
         return _render_form(form, None, 400)
     flash(_("Directive saved."), "success")
     return redirect(url_for("directives.show", directive_id=directive.id))
@@ -176,14 +182,9 @@ def edit(directive_id: int):
         )
         db.session.commit()
     except (workflow.WorkflowError, StaleDataError) as error:
-        db.session.rollback()
-        if isinstance(error, workflow.Forbidden):
-            abort(403)
-        flash(str(error), "error")
+        refuse_change(error)
         directive = db.session.get(Directive, directive_id)
-        status = 400
-        if isinstance(error, workflow.StaleEdit | StaleDataError):
-            status = stale_edit_status(form, directive.version)
+        status = stale_edit_status(form, directive.version) if isinstance(error, STALE) else 400
         return _render_form(form, directive, status)
     flash(_("Directive saved."), "success")
     return redirect(url_for("directives.show", directive_id=directive.id))
@@ -202,10 +203,7 @@ def add_task(directive_id: int):
         task = workflow.add_task(current_user, directive, form.values(), now=now())
         db.session.commit()
     except workflow.WorkflowError as error:
-        db.session.rollback()
-        if isinstance(error, workflow.Forbidden):
-            abort(403)
-        flash(str(error), "error")
+        refuse_change(error)
         return render_task_form(form, None, directive, 400)
     flash(_("Task assigned."), "success")
     return redirect(url_for("tasks.show", task_id=task.id))

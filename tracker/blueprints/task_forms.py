@@ -13,13 +13,21 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, StopValidation, ValidationError
 from wtforms.widgets import HiddenInput
 
 from .. import policy
 from ..extensions import db
-from ..forms import MAX_ID, BoundedIntegerField, DayField, Form, LineField, TextField, coerce_id
+from ..forms import (
+    MAX_ID,
+    BoundedIntegerField,
+    DayField,
+    Form,
+    LineField,
+    SelectChoice,
+    TextField,
+    coerce_id,
+)
 from ..models import Role, Unit, User
 
 NOT_OFFERED = _l("Choose one of the options offered.")

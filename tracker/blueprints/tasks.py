@@ -161,7 +161,13 @@ def _done(task: Task, message: str):
     return redirect(url_for("tasks.show", task_id=task.id))
 
 
-def _refused(task: Task, error: Exception):
+# A save refused because someone else saved first: the service says so (StaleEdit), or
+# SQLAlchemy's version check does (StaleDataError, whose own text is not for people).
+STALE = (workflow.StaleEdit, StaleDataError)
+
+
+def refuse_change(error: Exception) -> None:
+    """After a refused change: roll back, 403 for a Forbidden, else flash why."""
     db.session.rollback()
     if isinstance(error, workflow.Forbidden):
         abort(403)
@@ -170,6 +176,10 @@ def _refused(task: Task, error: Exception):
             _("Changed by someone else meanwhile: your changes were not saved.")
         )
     flash(str(error), "error")
+
+
+def _refused(task: Task, error: Exception):
+    refuse_change(error)
     return redirect(url_for("tasks.show", task_id=task.id))
 
 
@@ -304,16 +314,9 @@ def edit(task_id: int):
         workflow.edit_task(current_user, task, form.values(), version=form.version.data, now=now())
         db.session.commit()
     except (workflow.WorkflowError, StaleDataError) as error:
-        db.session.rollback()
-        if isinstance(error, workflow.Forbidden):
-            abort(403)
-        if isinstance(error, StaleDataError):
-            error = _("Changed by someone else meanwhile: your changes were not saved.")
-        flash(str(error), "error")
+        refuse_change(error)
         task = db.session.get(Task, task_id)
-        status = 400
-        if isinstance(error, str | workflow.StaleEdit):  # someone else saved meanwhile
-            status = stale_edit_status(form, task.version)
+        status = stale_edit_status(form, task.version) if isinstance(error, STALE) else 400
         return render_task_form(form, task, task.directive, status)
     flash(_("Task saved."), "success")
     return redirect(url_for("tasks.show", task_id=task.id))

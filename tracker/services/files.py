@@ -25,6 +25,8 @@ from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ..i18n import format_size
+
 MAX_NAME_CHARS = 200
 _PENDING = "tracker.files.pending"
 # Before migration 0007 files were stored as "<task>/<12 hex>_<secure_filename>".
@@ -87,16 +89,8 @@ def check_upload(upload) -> Upload | None:
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise UploadRefused(_("The file is too large: at most %(size)s.", size=_size(limit)))
+        raise UploadRefused(_("The file is too large: at most %(size)s.", size=format_size(limit)))
     return Upload(name=name, extension=extension, data=data)
-
-
-def _size(limit: int) -> str:
-    if limit >= 1024 * 1024:
-        return f"{limit / (1024 * 1024):g} MB"
-    if limit >= 1024:
-        return f"{limit / 1024:g} KB"
-    return f"{limit} B"
 
 
 def stored_name(task_id: int, upload: Upload | None) -> str | None:
