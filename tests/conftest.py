@@ -20,6 +20,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, select, text
 
+from tests.smtp import SmtpServer
 from tracker import create_app
 from tracker.calendar import local_today
 from tracker.extensions import db
@@ -365,3 +366,46 @@ def scratch_database_url(tmp_path):
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
     else:
         yield from fresh_postgres_database(url, "tracker_mig")
+
+
+# --- mail: a real SMTP server, and apps as the scheduler runs them ----------------------
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_down():
+    """A port where nothing listens yet; ``.start()`` brings the server up."""
+    server = SmtpServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def worker_apps(app):
+    """Apps as the scheduler or ``tracker reminders`` would run them: their own engine
+    and sessions (on SQLite with BEGIN IMMEDIATE), mail to the given SMTP port."""
+    made = []
+
+    def make(port: int | None, **settings):
+        config = _test_config(app.config["SQLALCHEMY_DATABASE_URI"]) | {
+            "SMTP_HOST": "127.0.0.1" if port else "",
+            "SMTP_PORT": port or 25,
+            "SMTP_TIMEOUT": 5,
+            "MAIL_FROM": "nhacviec@tracker.test",
+            "BASE_URL": "https://tracker.test",
+            **settings,
+        }
+        worker = create_app(config, instance_path=app.instance_path)
+        made.append(worker)
+        return worker
+
+    yield make
+    for worker in made:
+        with worker.app_context():
+            db.engine.dispose()

@@ -11,6 +11,7 @@ import time
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -23,12 +24,14 @@ class Handler:
     def __init__(self):
         self.messages = []
         self.rcpt_reply: str | None = None  # e.g. "451 4.3.0 try later"
+        self.rcpt_replies: dict[str, str] = {}  # the same for one address
         self.data_delay = 0.0  # seconds before answering DATA: a slow server
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.rcpt_reply:
-            return self.rcpt_reply
+        reply = self.rcpt_replies.get(address) or self.rcpt_reply
+        if reply:
+            return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -42,13 +45,35 @@ class Handler:
 
 
 class SmtpServer:
-    def __init__(self):
+    """``login=(user, password)``: the server requires that sign-in (AUTH PLAIN/LOGIN
+    without TLS, on loopback) and answers 530 to a mail sent without it, 535 to a wrong one."""
+
+    def __init__(self, login: tuple[str, str] | None = None):
         self.port = free_port()
         self.handler = Handler()
+        self.login = login
         self.controller: Controller | None = None
 
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and (
+                auth_data.login.decode(),
+                auth_data.password.decode(),
+            )
+            == self.login
+        )
+        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
+
     def start(self) -> SmtpServer:
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        options = {}
+        if self.login:
+            options = {
+                "auth_required": True,
+                "auth_require_tls": False,
+                "authenticator": self._authenticate,
+            }
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
         self.controller.start()
         return self
 

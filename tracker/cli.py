@@ -257,6 +257,12 @@ def _echo_delivery(result) -> None:
         f"Delivered {result.mails} mails ({result.sent} reminders); retry later "
         f"{result.retried}, failed {result.failed}, cancelled {result.cancelled}."
     )
+    if result.paused:
+        click.echo(
+            f"Paused: the mail server refused the sign-in or relaying; {result.paused} "
+            "reminders wait until the SMTP settings are fixed.",
+            err=True,
+        )
     for error in sorted(set(result.errors)):
         click.echo(f"  error: {error}", err=True)
 
@@ -278,9 +284,9 @@ def reminders_plan_command(at):
 @with_appcontext
 def reminders_deliver_command(at):
     """Send what the outbox holds (SMTP, or .eml files in instance/mail/)."""
-    from .reminders.delivery import deliver
+    from .reminders.delivery import deliver_all
 
-    _echo_delivery(deliver(_moment(at)))
+    _echo_delivery(deliver_all(_moment(at)))
 
 
 @reminders_group.command("run")
@@ -288,14 +294,14 @@ def reminders_deliver_command(at):
 @with_appcontext
 def reminders_run_command(at):
     """Plan, then deliver."""
-    from .reminders.delivery import deliver
+    from .reminders.delivery import deliver_all
     from .reminders.planner import plan
 
     moment = _moment(at)
     result = plan(moment)
     db.session.commit()
     _echo_plan(result)
-    _echo_delivery(deliver(moment))
+    _echo_delivery(deliver_all(moment))
 
 
 @reminders_group.command("purge")

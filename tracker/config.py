@@ -103,9 +103,15 @@ class Defaults:
     REMINDER_MISFIRE_GRACE_SECONDS = 600
     REMINDER_BATCH_SIZE = 100  # mails (recipient and day) claimed by one delivery pass
     REMINDER_LEASE_SECONDS = 300  # a crashed worker's claim is taken over after this
-    REMINDER_MAX_ATTEMPTS = 8
-    REMINDER_RETRY_BASE_SECONDS = 60  # 1, 2, 4, 8 … minutes
-    REMINDER_RETRY_MAX_SECONDS = 6 * 3600
+    # A mail the server did not take (no answer, 4xx) is retried after 1, 2, 4 … minutes,
+    # at most every 30 minutes, until this many hours after its first attempt: an outage
+    # of a day loses nothing. A recipient refused (550/551/553) fails at once.
+    REMINDER_RETRY_BASE_SECONDS = 60
+    REMINDER_RETRY_MAX_SECONDS = 30 * 60
+    REMINDER_GIVE_UP_HOURS = 72
+    # Authentication or relay refused (530, 535, 554 relay): delivery pauses, the rows
+    # stay pending and are tried again this often, and the admin sees a banner.
+    REMINDER_PAUSED_RETRY_SECONDS = 5 * 60
     # Days the planner missed (scheduler down) are planned afterwards, this many days back,
     # with only what is still true today (README, "Reminder mails").
     REMINDER_CATCH_UP_DAYS = 3

@@ -474,6 +474,11 @@ class OutboxMessage(db.Model):
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     message_id: Mapped[str | None] = mapped_column(String(255))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Why a row ended cancelled or failed (reminders.EndReason): shown to the admin.
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+    # Retries go on for a time, not a count: the row gives up REMINDER_GIVE_UP_HOURS after
+    # its first attempt (a long SMTP outage loses nothing).
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -498,6 +503,21 @@ class PlannerState(db.Model):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     daily_planned_on: Mapped[date | None] = mapped_column(Date)
     digest_planned_on: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MailHealth(db.Model):
+    """How the mail server answered lately, kept in the database so that every web worker
+    shows the same banner: delivery is paused by a configuration fault (authentication or
+    relay refused) until a pass sends again; the server has not answered since a time."""
+
+    __tablename__ = "mail_health"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

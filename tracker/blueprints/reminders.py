@@ -17,7 +17,7 @@ from ..extensions import db
 from ..forms import MAX_ID, BoundedIntegerField, DayField, Form, LineField, SelectChoice, TextField
 from ..models import AuditEvent, Escalation, OutboxMessage, OutboxState, Task
 from ..params import MAX_TEXT_CHARS, QueryParams
-from ..reminders import housekeeping
+from ..reminders import EndReason, Kind, health, housekeeping
 from ..reminders import outbox as outbox_service
 from ..reminders.escalations import EscalationError, record_escalation
 
@@ -26,6 +26,27 @@ bp = Blueprint("reminders", __name__)
 OUTBOX_PER_PAGE = 50
 ALL_STATES = "all"
 OUTBOX_STATES = [state.value for state in OutboxState]
+KIND_LABELS = {
+    Kind.ASSIGNED: _l("New task"),
+    Kind.DUE_SOON: _l("Due soon"),
+    Kind.DUE_TODAY: _l("Due today"),
+    Kind.OVERDUE: _l("Overdue"),
+    Kind.DIGEST: _l("Weekly digest"),
+    Kind.ESCALATION: _l("Escalation"),
+}
+END_REASON_LABELS = {
+    EndReason.TASK_CLOSED: _l("The task is completed, awaiting confirmation, paused or withdrawn"),
+    EndReason.RECIPIENT_GONE: _l("The recipient is inactive or no longer responsible"),
+    EndReason.OPTED_OUT: _l("The leader turned the weekly digest off"),
+    EndReason.NO_DEADLINE: _l("The task no longer has a deadline"),
+    EndReason.DUE_CHANGED: _l("The deadline changed: this reminder is no longer true"),
+    EndReason.DAY_PASSED: _l("Its day has passed (the overdue notices follow)"),
+    EndReason.NOTHING_LEFT: _l("No task left to list"),
+    EndReason.COMPOSE_FAILED: _l("The mail could not be built"),
+    EndReason.REFUSED: _l("The mail server refused this mail or its recipient"),
+    EndReason.GAVE_UP: _l("Not accepted within the retry time"),
+    EndReason.ADMIN: _l("Cancelled by the administrator"),
+}
 
 
 class EscalationForm(Form):
@@ -149,6 +170,9 @@ def outbox():
         retryable=housekeeping.count_matching(flt, housekeeping.RETRYABLE),
         cancellable=housekeeping.count_matching(flt, housekeeping.CANCELLABLE),
         states=OUTBOX_STATES,
+        mail_health=health.current(),
+        end_reasons=END_REASON_LABELS,
+        kind_labels=KIND_LABELS,
     )
 
 

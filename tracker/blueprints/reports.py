@@ -29,6 +29,7 @@ from ..extensions import db
 from ..forms import Form, choices
 from ..models import Unit
 from ..params import QueryParams
+from ..reminders import health as mail_health
 from ..services import exports, feeds
 from ..services import reports as report_service
 from ..services import tasks as task_service
@@ -140,6 +141,7 @@ def dashboard():
     return render_template(
         "reports/dashboard.html",
         holiday_gaps=holiday_gaps,
+        mail_health=mail_health.current() if policy.can_manage_outbox(user) else None,
         ctx=ctx,
         period=period,
         counts=counts,

@@ -38,3 +38,19 @@ class Reason(StrEnum):
 # Completed and withdrawn tasks get no mail; neither do paused ones, nor tasks whose result
 # is waiting for the Office's confirmation (the unit has done its part).
 REMINDED_STATES = (TaskState.ASSIGNED, TaskState.IN_PROGRESS)
+
+
+class EndReason(StrEnum):
+    """Why an outbox row ended cancelled or failed rather than sent (the admin sees it)."""
+
+    TASK_CLOSED = "task_closed"  # completed, awaiting confirmation, paused or withdrawn
+    RECIPIENT_GONE = "recipient_gone"  # inactive, or no longer the person responsible
+    OPTED_OUT = "opted_out"  # a leader who turned the weekly digest off
+    NO_DEADLINE = "no_deadline"  # the deadline was removed
+    DUE_CHANGED = "due_changed"  # the deadline moved: this reminder is no longer true
+    DAY_PASSED = "day_passed"  # a due-today notice after its day (overdue notices follow)
+    NOTHING_LEFT = "nothing_left"  # a digest whose tasks are all done or no longer due
+    COMPOSE_FAILED = "compose_failed"  # the mail could not be built (see the error)
+    REFUSED = "refused"  # the server refused this mail or its recipient (5xx)
+    GAVE_UP = "gave_up"  # still not accepted REMINDER_GIVE_UP_HOURS after the first try
+    ADMIN = "admin"  # cancelled by the administrator

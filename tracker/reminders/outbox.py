@@ -12,6 +12,7 @@ from ..database import insert_for
 from ..extensions import db
 from ..models import OutboxMessage, OutboxState
 from ..services import audit
+from . import EndReason
 
 INSERT_CHUNK = 1000
 
@@ -157,6 +158,7 @@ def claim(session, now: datetime, worker: str, limit: int, lease_seconds: int) -
             lease_until=now + timedelta(seconds=lease_seconds),
             claimed_by=worker,
             attempts=OutboxMessage.attempts + 1,
+            first_attempt_at=func.coalesce(OutboxMessage.first_attempt_at, now),
         )
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
@@ -250,10 +252,16 @@ def retry_values(now: datetime) -> dict[str, Any]:
         "next_attempt_at": now,
         "lease_until": None,
         "claimed_by": None,
+        "first_attempt_at": None,  # a new give-up age
+        "end_reason": None,
     }
 
 
-CANCEL_VALUES: dict[str, Any] = {"state": OutboxState.CANCELLED, "lease_until": None}
+CANCEL_VALUES: dict[str, Any] = {
+    "state": OutboxState.CANCELLED,
+    "lease_until": None,
+    "end_reason": EndReason.ADMIN,
+}
 
 
 def retry(message: OutboxMessage, *, actor, now: datetime) -> None:
