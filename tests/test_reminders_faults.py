@@ -392,3 +392,13 @@ def test_a_mail_refused_outright_leaves_no_message_id_for_another_mail(app, smtp
     assert (first.sent, second.sent) == (2, 2)
     ids = [m["Message-ID"] for m in smtp_down.messages]
     assert len(ids) == 4 == len(set(ids))
+
+
+def test_delivering_a_backlog_stops_at_its_time_limit(app, smtp, worker_apps):
+    o = Office()
+    many_tasks(o, 3)
+    smtp.handler.data_delay = 1.2  # the first mail alone outlasts the limit
+    worker = worker_apps(smtp.port, REMINDER_BATCH_SIZE=1)
+    output = cli(worker, "reminders", "run", "--at", "2021-03-11T08:00", "--time-limit", "1")
+    assert "Delivered 1 mails" in output and "Stopped at the time limit" in output
+    assert len(rows(state=OutboxState.PENDING)) == 5  # of 6: one mail had one row

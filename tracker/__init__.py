@@ -47,12 +47,15 @@ def load_config(app: Flask, test_config: dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from .database import configure_sqlite
+    from .database import configure_postgresql, configure_sqlite
     from .i18n import select_locale
 
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine, immediate=app.config["SQLITE_IMMEDIATE_TRANSACTIONS"])
+        configure_postgresql(
+            db.engine, app.config["POSTGRES_SETTINGS"], app.config["WEB_STATEMENT_TIMEOUT_MS"]
+        )
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

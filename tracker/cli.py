@@ -257,6 +257,8 @@ def _echo_delivery(result) -> None:
         f"Delivered {result.mails} mails ({result.sent} reminders); retry later "
         f"{result.retried}, failed {result.failed}, cancelled {result.cancelled}."
     )
+    if result.timed_out:
+        click.echo("Stopped at the time limit: run it again, or let the scheduler send the rest.")
     if result.paused:
         click.echo(
             f"Paused: the mail server refused the sign-in or relaying; {result.paused} "
@@ -279,21 +281,33 @@ def reminders_plan_command(at):
     _echo_plan(result)
 
 
+_time_limit_option = click.option(
+    "--time-limit",
+    type=click.IntRange(1, 24 * 3600),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="stop delivering after this long (the scheduler sends the rest)",
+)
+
+
 @reminders_group.command("deliver")
 @_at_option
+@_time_limit_option
 @with_appcontext
-def reminders_deliver_command(at):
-    """Send what the outbox holds (SMTP, or .eml files in instance/mail/)."""
+def reminders_deliver_command(at, time_limit):
+    """Send everything due in the outbox (SMTP, or .eml files in instance/mail/)."""
     from .reminders.delivery import deliver_all
 
-    _echo_delivery(deliver_all(_moment(at)))
+    _echo_delivery(deliver_all(_moment(at), time_limit=time_limit))
 
 
 @reminders_group.command("run")
 @_at_option
+@_time_limit_option
 @with_appcontext
-def reminders_run_command(at):
-    """Plan, then deliver."""
+def reminders_run_command(at, time_limit):
+    """Plan, then deliver everything due."""
     from .reminders.delivery import deliver_all
     from .reminders.planner import plan
 
@@ -301,7 +315,7 @@ def reminders_run_command(at):
     result = plan(moment)
     db.session.commit()
     _echo_plan(result)
-    _echo_delivery(deliver_all(moment))
+    _echo_delivery(deliver_all(moment, time_limit=time_limit))
 
 
 @reminders_group.command("purge")

@@ -14,6 +14,14 @@ class Defaults:
     # SQLALCHEMY_DATABASE_URI is filled in by create_app: SQLite in the instance folder
     # unless TRACKER_DATABASE_URL says otherwise.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # PostgreSQL, on every connection of the app: JIT compilation costs more than it saves
+    # on an OLTP app's queries (129 of 219 ms of a count query, DESIGN pitfalls); a random
+    # read costs about a sequential one when the data is on SSD or in memory, so a unit's
+    # few thousand tasks are read by index, not by scanning all of them (bench/unit_tasks.py).
+    POSTGRES_SETTINGS: dict = {"jit": "off", "random_page_cost": "1.1"}
+    # PostgreSQL: a web request's statement that runs longer than this is cancelled (one
+    # bad query cannot hold a worker; the CLI and the scheduler are not limited); 0 = off.
+    WEB_STATEMENT_TIMEOUT_MS = 10_000
     # SQLite: every transaction takes the write lock at BEGIN (see tracker/database.py).
     SQLITE_IMMEDIATE_TRANSACTIONS = True
     TIMEZONE = "Asia/Ho_Chi_Minh"

@@ -3,6 +3,7 @@ and a retry loop for optimistic-locking conflicts."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -95,6 +96,43 @@ def configure_sqlite(engine: Engine, immediate: bool = True) -> None:
         return
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _begin_immediate if immediate else _begin_deferred)
+
+
+SETTING_NAME = re.compile(r"^[a-z_]+$")
+SETTING_VALUE = re.compile(r"^[A-Za-z0-9_.]+$")
+
+
+def configure_postgresql(
+    engine: Engine, settings: dict[str, str], web_statement_timeout_ms: int
+) -> None:
+    """``settings`` (POSTGRES_SETTINGS: ``jit = off``, ``random_page_cost = 1.1``) on every
+    connection; in a web request, every transaction also gets ``SET LOCAL
+    statement_timeout`` so that one bad query cannot hold a worker (the CLI, the scheduler
+    and bulk loads are not limited). 0 turns the timeout off."""
+    if engine.dialect.name != "postgresql":
+        return
+    for name, value in settings.items():
+        if not (SETTING_NAME.match(name) and SETTING_VALUE.match(str(value))):
+            raise ValueError(f"POSTGRES_SETTINGS: {name!r} = {value!r} is not a plain setting")
+
+    def apply_settings(dbapi_connection, connection_record):
+        with dbapi_connection.cursor() as cursor:
+            for name, value in settings.items():
+                cursor.execute(f"SET {name} = {value}")
+        dbapi_connection.commit()  # a SET inside a transaction rolled back would not stay
+
+    event.listen(engine, "connect", apply_settings)
+    if web_statement_timeout_ms > 0:
+
+        def limit_web_statements(conn):
+            from flask import has_request_context
+
+            if has_request_context():
+                conn.exec_driver_sql(
+                    f"SET LOCAL statement_timeout = {int(web_statement_timeout_ms)}"
+                )
+
+        event.listen(engine, "begin", limit_web_statements)
 
 
 def run_in_transaction(session, work: Callable[[], T], attempts: int = 20) -> T:

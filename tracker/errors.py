@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from .extensions import db
 from .i18n import format_size
@@ -48,7 +49,16 @@ ERRORS = {
         _l("System error"),
         _l("Something went wrong on our side. The error has been logged."),
     ),
+    503: (
+        "too_slow",
+        _l("Request took too long"),
+        _l(
+            "This request took too long and was stopped so that others are not kept waiting."
+            " Narrow the filters (a shorter period, one unit) or try again in a moment."
+        ),
+    ),
 }
+QUERY_CANCELED = "57014"  # PostgreSQL: canceling statement due to statement timeout
 OTHER = ("error", _l("Request not completed"), _l("The request could not be completed."))
 
 
@@ -57,6 +67,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(413, handle_too_large)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(500, handle_http_error)
+    app.register_error_handler(OperationalError, handle_database_error)
 
 
 def rollback() -> None:
@@ -87,6 +98,17 @@ def handle_http_error(error: HTTPException):
     code = error.code
     slug, title, message = ERRORS.get(code, OTHER)
     return error_response(code, slug, title, message, error)
+
+
+def handle_database_error(error: OperationalError):
+    """A statement cancelled by WEB_STATEMENT_TIMEOUT_MS: 503 with a sentence, not a 500.
+    Anything else goes on as an unhandled error (logged, the 500 page)."""
+    if getattr(error.orig, "sqlstate", None) != QUERY_CANCELED:
+        raise error
+    rollback()
+    current_app.logger.warning("statement timeout on %s %s", request.method, request.path)
+    slug, title, message = ERRORS[503]
+    return error_response(503, slug, title, message, ServiceUnavailable(retry_after=30))
 
 
 def handle_csrf_error(error: CSRFError):

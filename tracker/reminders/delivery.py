@@ -53,6 +53,7 @@ class DeliveryResult:
     cancelled: int = 0
     lost: int = 0  # rows not sent: another worker took them over (the lease ran out)
     paused: int = 0  # rows given back: the server refused our login or relaying
+    timed_out: bool = False  # deliver_all stopped at its time limit with rows still due
     errors: list[str] = field(default_factory=list)
 
 
@@ -188,11 +189,16 @@ def deliver(
     return result
 
 
-def deliver_all(now: datetime, *, max_passes: int = 1000) -> DeliveryResult:
+def deliver_all(now: datetime, *, time_limit: float = 600) -> DeliveryResult:
     """Passes one after another until nothing due is left (``tracker reminders deliver``
-    and ``run``: a day's backlog in one command), or a pass makes no progress."""
+    and ``run``: a day's backlog in one command), a pass makes no progress, or
+    ``time_limit`` seconds have gone (``total.timed_out``: the scheduler sends the rest)."""
     total = DeliveryResult()
-    for _ in range(max_passes):
+    started = time.monotonic()
+    while True:
+        if time.monotonic() - started >= time_limit:
+            total.timed_out = True
+            break
         result = deliver(now)
         for name in ("claimed", "mails", "sent", "retried", "failed", "cancelled", "lost"):
             setattr(total, name, getattr(total, name) + getattr(result, name))

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..calendar import load_calendar, shift_days
 from ..extensions import db
-from ..models import Task, TaskState, User, task_coordinating_unit
+from ..models import Task, TaskState, User
 from ..params import MAX_AGE_DAYS, QueryParams
 from ..status import (
     StatusContext,
@@ -172,14 +172,9 @@ def filtered_query_with_due(user: User, flt: TaskFilter, ctx: StatusContext):
         query = query.where(Task.state.in_(flt.state))
     if flt.unit is not None:
         query = query.where(Task.lead_unit_id == flt.unit)
-    if flt.involving is not None:
-        coordinates = exists(
-            select(task_coordinating_unit.c.task_id).where(
-                task_coordinating_unit.c.task_id == Task.id,
-                task_coordinating_unit.c.unit_id == flt.involving,
-            )
-        )
-        query = query.where((Task.lead_unit_id == flt.involving) | coordinates)
+    if flt.involving is not None and flt.involving != policy.visibility_unit(user):
+        # (A unit's own "involving" filter is its visibility already: applied once.)
+        query = query.where(policy.involving_unit_clause(flt.involving))
     if flt.leader is not None:
         query = query.where(Task.assigned_by_id == flt.leader)
     if flt.monitor is not None:
