@@ -15,9 +15,7 @@ from tracker.extensions import db
 def pg_app(app, tmp_path):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL settings")
-    config = _test_config(app.config["SQLALCHEMY_DATABASE_URI"]) | {
-        "WEB_STATEMENT_TIMEOUT_MS": 200
-    }
+    config = _test_config(app.config["SQLALCHEMY_DATABASE_URI"]) | {"WEB_STATEMENT_TIMEOUT_MS": 200}
     made = create_app(config, instance_path=str(tmp_path / "pg"))
 
     @made.route("/slow-for-test")
