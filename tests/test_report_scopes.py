@@ -217,3 +217,29 @@ def test_ranking_page_shows_shared_ranks_and_the_rule(app, users, client, login_
     ranks = re.findall(r'data-key="rank">(\d+)<', ranking)
     assert ranks == ["1", "2", "2", "4"]
     assert "(1, 2, 2, 4)" in ranking.split('id="rank-rule"')[1]
+
+
+def test_office_ticks_later_confirmations_and_changes_the_scope_in_the_browser(
+    page, quang_nam, users
+):
+    from .conftest import screenshot, sign_in
+
+    sign_in(page, users["office"].email)
+    page.goto(f"/reports?period={QN_PERIOD}&as_of={QN_AS_OF.isoformat()}")
+    on_time = page.locator('#totals td[data-key="done_on_time"] a.num')
+    assert on_time.inner_text().strip() == "512"
+    assert "chờ xác nhận" in page.locator("#scope").inner_text()
+    page.check('input[name="later_confirmations"]')
+    page.click("form.filters button[type=submit]")
+    page.wait_for_load_state()
+    assert "later_confirmations=1" in page.url
+    assert page.locator('#totals td[data-key="done_on_time"] a.num').inner_text() == "517"
+    assert "Kể cả kết quả được xác nhận sau ngày 06/07/2020" in page.inner_text("#scope")
+    page.select_option('select[name="scope"]', "cumulative")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_load_state()
+    assert "lũy kế" in page.inner_text("#scope")
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width  # nothing wider than a phone
+    screenshot(page, "reports-later-confirmations-phone")
