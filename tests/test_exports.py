@@ -73,7 +73,7 @@ def test_no_cell_of_the_excel_export_is_a_formula(client, login_as, hostile):
     for i, payload in enumerate(PAYLOADS):
         row = by_title[payload]  # the text is intact, not evaluated nor prefixed
         assert row[2] == PAYLOADS[0]  # the directive's summary
-        assert row[9] == payload and row[10] == payload  # difficulties, proposals
+        assert row[10] == payload and row[11] == payload  # difficulties, proposals
         if i % 2 == 0:
             assert row[7].startswith(payload.strip()) and "Hoàn thành ngày 01/06/2021" in row[7]
     cell = book["Phụ lục"].cell(6 + [r[3] for r in rows].index(PAYLOADS[0]), 4)
@@ -90,13 +90,15 @@ def test_dates_counts_and_rates_are_typed_cells(client, login_as, hostile):
         assert cell.number_format == "dd/mm/yyyy"
     assert due_cells["Không hạn"].value == "Không thời hạn"
     assert all(isinstance(sheet.cell(r, 1).value, int) for r in range(6, sheet.max_row + 1))
-    assert all(isinstance(sheet.cell(r, 12).value, int) for r in range(6, sheet.max_row + 1))
+    assert all(isinstance(sheet.cell(r, 13).value, int) for r in range(6, sheet.max_row + 1))
 
     summary = book["Tổng hợp"]
     values = {row[0].value: row[1] for row in summary.iter_rows(min_row=4) if row[0].value}
-    assert values["Tổng số nhiệm vụ"].value == 6 and values["Tổng số nhiệm vụ"].data_type == "n"
-    rate = values["Tỷ lệ hoàn thành / tổng số"]
-    assert rate.value == pytest.approx(3 / 6) and "%" in rate.number_format
+    # Total (with a deadline): the five payload tasks; the one without a deadline beside it.
+    total = values["Tổng số nhiệm vụ (có thời hạn)"]
+    assert total.value == 5 and total.data_type == "n"
+    rate = values["Tỷ lệ hoàn thành / tổng số có thời hạn"]
+    assert rate.value == pytest.approx(3 / 5) and "%" in rate.number_format
     ranking_rates = [
         row[2] for row in summary.iter_rows() if isinstance(row[0].value, int) and row[1].value
     ]
@@ -122,6 +124,6 @@ def test_no_field_of_the_csv_export_starts_like_a_formula(client, login_as, host
     for payload in PAYLOADS:
         row = by_title[f"'{payload}"]  # OWASP: a leading apostrophe, the text after it intact
         assert row[2] == f"'{PAYLOADS[0]}"
-        assert row[9] == f"'{payload}" and row[10] == f"'{payload}"
+        assert row[10] == f"'{payload}" and row[11] == f"'{payload}"
         assert row[6] == "30/09/2021"
     assert by_title["Không hạn"][6] == "Không thời hạn"

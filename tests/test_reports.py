@@ -94,7 +94,9 @@ def data(app, users):
 
 # The statistics of the data set, worked out by hand.
 EXPECTED_AS_OF = {
-    "total": 9,  # 11 tasks less the withdrawn one and the one assigned after AS_OF
+    # 11 tasks less the withdrawn one, the one assigned after AS_OF and the one without a
+    # deadline: Total (with a deadline) = completed + not completed (issue 10).
+    "total": 8,
     "completed": 2,
     "done_on_time": 1,  # on_time
     "done_late": 1,  # late_after_extension (due 31/05 after the extension, done 10/06)
@@ -110,7 +112,7 @@ EXPECTED_AS_OF = {
     "ageing3": 1,  # >120: overdue_200
 }
 EXPECTED_PAST = {
-    "total": 9,
+    "total": 8,
     "completed": 0,  # on_time was completed on 20/05, after 15/05
     "done_on_time": 0,
     "done_late": 0,
@@ -160,7 +162,7 @@ def test_dashboard_numbers_as_of_today_and_a_past_date(client, login_as, data):
         found = numbers(html)
         assert {k: found[k] for k in expected} == expected, as_of
     html = client.get(f"/dashboard?as_of={AS_OF.isoformat()}").get_data(as_text=True)
-    assert "22.2%" in html and "33.3%" in html  # 2 / 9 and 2 / 6
+    assert "25.0%" in html and "33.3%" in html  # 2 / 8 and 2 / 6
     # At risk: the due date in force on AS_OF (15/06), not the later extension (31/08).
     at_risk = html.split('id="at-risk"')[1].split("</section>")[0]
     assert "15/06/2021" in at_risk and "31/08/2021" not in at_risk
@@ -201,8 +203,8 @@ def test_unit_head_sees_their_unit(client, login_as, data):
     login_as("unit_head")
     html = client.get(f"/dashboard?as_of={AS_OF.isoformat()}").get_data(as_text=True)
     found = numbers(html)
-    # STTTT leads 5 of the 9 tasks (and coordinates none).
-    assert found["total"] == 5 and found["overdue"] == 1 and found["no_deadline"] == 1
+    # STTTT leads 5 of the 9 tasks (and coordinates none), one of them without a deadline.
+    assert found["total"] == 4 and found["overdue"] == 1 and found["no_deadline"] == 1
     for href, value in set(links(html)):
         assert list_count(client, href) == value
 
@@ -229,7 +231,8 @@ def test_period_report_and_ranking(client, login_as, data):
     assert numbers(html)["total"] == 0
     # March 2021 (15/02 – 14/03): the tasks assigned on 08/03 less the withdrawn one.
     html = client.get("/reports?period=2021-03&as_of=2021-07-01").get_data(as_text=True)
-    assert numbers(html)["total"] == 8  # overdue_200 was assigned in December
+    # overdue_200 was assigned in December; no_deadline is beside the total.
+    assert numbers(html)["total"] == 7 and numbers(html)["no_deadline"] == 1
 
 
 def _status_counts(values) -> dict[str, int]:
@@ -244,6 +247,14 @@ EXPORT_STATUSES = {
     "Hoàn thành quá hạn": 1,
     "Đang thực hiện trong hạn": 1,
     "Sắp đến hạn": 1,
+    "Quá hạn": 4,
+    "Không thời hạn, đang thực hiện": 1,
+}
+# The official group of each row (its own column, issue 10): in time counts both labels.
+EXPORT_GROUPS = {
+    "Hoàn thành đúng hạn": 1,
+    "Hoàn thành quá hạn": 1,
+    "Đang thực hiện trong hạn": 2,
     "Quá hạn": 4,
     "Không thời hạn": 1,
 }
@@ -265,20 +276,24 @@ def test_excel_and_csv_exports_hold_the_same_numbers(client, login_as, data, run
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=6)]
     assert [r[0] for r in rows] == list(range(1, 10))
     assert _status_counts(r[8] for r in rows) == EXPORT_STATUSES
+    assert header[9] == "Nhóm (theo biểu mẫu)"
+    assert _status_counts(r[9] for r in rows) == EXPORT_GROUPS
     # The due date in force on AS_OF, not the later extension.
     extended = next(r for r in rows if r[3] == "Nhiệm vụ thử" and r[6] == datetime(2021, 6, 15))
-    assert extended[11] == 0  # its extension took effect after AS_OF
+    assert extended[12] == 0  # its extension took effect after AS_OF
     late = next(r for r in rows if r[6] == datetime(2021, 5, 31))
-    assert late[11] == 1  # extended on 25/04, before AS_OF
+    assert late[12] == 1  # extended on 25/04, before AS_OF
     summary = {
-        row[0].value: row[1].value for row in book["Tổng hợp"].iter_rows(min_row=4, max_row=12)
+        row[0].value: row[1].value for row in book["Tổng hợp"].iter_rows(min_row=4, max_row=15)
     }
-    assert summary["Tổng số nhiệm vụ"] == 9
+    assert summary["Tổng số nhiệm vụ (có thời hạn)"] == 8
     assert summary["  - Hoàn thành đúng hạn"] == 1
     assert summary["  - Hoàn thành quá hạn"] == 1
     assert summary["  - Đang thực hiện trong hạn"] == 2
     assert summary["  - Quá hạn"] == 4
-    assert summary["Không thời hạn"] == 1
+    assert summary["Không thời hạn (ngoài tổng số)"] == 1
+    assert summary["  - Chưa hoàn thành"] == 1 and summary["  - Đã hoàn thành"] == 0
+    assert "giao trong kỳ" in sheet["A3"].value  # the scope, in the title block
     assert summary["Nhiệm vụ đã đến hạn"] == 6
 
     response = client.get(f"/reports/export.csv?{query}")
@@ -286,6 +301,13 @@ def test_excel_and_csv_exports_hold_the_same_numbers(client, login_as, data, run
     table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert table[0][0] == "STT" and len(table) == 10
     assert _status_counts(r[8] for r in table[1:]) == EXPORT_STATUSES
+    assert _status_counts(r[9] for r in table[1:]) == EXPORT_GROUPS
+    assert table[0][-1] == "Phạm vi số liệu"
+    assert {r[-1] for r in table[1:]} == {
+        "Kỳ báo cáo từ ngày 01/12/2020 đến ngày 31/12/2021, phạm vi: giao trong kỳ (nhiệm "
+        "vụ được giao từ ngày đầu đến ngày cuối kỳ); Số liệu tính đến ngày 01/07/2021, "
+        "hoàn thành tính theo kết quả đã xác nhận đến ngày 01/07/2021"
+    }
 
     # The command line writes the same CSV.
     output = tmp_path / "report.csv"
@@ -427,7 +449,13 @@ def test_due_date_in_force_join_subquery_and_python_rule_agree(app, data):
     from sqlalchemy import select
 
     from tracker.services.tasks import status_context
-    from tracker.status import due_in_force, due_on_as_of, time_status, time_status_sql
+    from tracker.status import (
+        due_in_force,
+        due_in_force_on,
+        due_on_as_of,
+        time_status,
+        time_status_sql,
+    )
 
     t, *_ = data
     for day in (date(2021, 4, 24), date(2021, 4, 25), PAST, AS_OF, date(2021, 7, 10)):
@@ -438,7 +466,9 @@ def test_due_date_in_force_join_subquery_and_python_rule_agree(app, data):
         )
         for task, due, due_subquery, status in db.session.execute(query):
             assert due == due_subquery, (task.id, day)
-            assert time_status(task, ctx, due=due).value == status, (task.id, day)
+            # The pure form finds the due date in force itself (one helper everywhere).
+            assert due_in_force_on(task, ctx) == due, (task.id, day)
+            assert time_status(task, ctx).value == status, (task.id, day)
     extended, late = t["extended_after_as_of"], t["late_after_extension"]
     dues = {
         day: dict(

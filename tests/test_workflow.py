@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 
 from tracker.extensions import db
 from tracker.models import AuditEvent, DueDateChange, ExtensionStatus, TaskState, Unit
-from tracker.services import workflow
+from tracker.services import extensions, workflow
 from tracker.services.workflow import Forbidden, StaleEdit, WorkflowError
 
 from .conftest import make_directive, make_task, make_unit, make_user
@@ -106,7 +106,7 @@ def test_only_the_lead_unit_reports_and_only_the_office_confirms(task, users):
 
 
 def test_extension_approved_moves_the_due_date_and_keeps_the_original(task, users):
-    request = workflow.request_extension(
+    request = extensions.request_extension(
         users["unit_staff"],
         task,
         proposed_due_on=date(2026, 4, 30),
@@ -115,11 +115,11 @@ def test_extension_approved_moves_the_due_date_and_keeps_the_original(task, user
         now=NOW,
     )
     with pytest.raises(WorkflowError, match="đang chờ duyệt"):
-        workflow.request_extension(
+        extensions.request_extension(
             users["unit_staff"], task, proposed_due_on=date(2026, 5, 1), reason="x", now=NOW
         )
     decided = datetime(2026, 3, 5, 3, tzinfo=UTC)
-    workflow.decide_extension(users["leader"], request, decision="approve", now=decided)
+    extensions.decide_extension(users["leader"], request, decision="approve", now=decided)
     db.session.commit()
     assert task.current_due_on == date(2026, 4, 30)
     assert task.original_due_on == date(2026, 3, 20)
@@ -140,35 +140,35 @@ def test_extension_refused_too_close_to_the_due_date_or_too_often(task, users, a
     # Wed 18 March: 2 working days before Fri 20 March, fewer than the 3 required.
     close = datetime(2026, 3, 18, 3, tzinfo=UTC)
     with pytest.raises(WorkflowError, match="ít nhất 3 ngày làm việc \\(còn 2 ngày\\)"):
-        workflow.request_extension(
+        extensions.request_extension(
             staff, task, proposed_due_on=date(2026, 4, 30), reason="x", now=close
         )
     after = datetime(2026, 3, 23, 3, tzinfo=UTC)
     with pytest.raises(WorkflowError, match="đã quá hạn"):
-        workflow.request_extension(
+        extensions.request_extension(
             staff, task, proposed_due_on=date(2026, 4, 30), reason="x", now=after
         )
     task.extension_count = app.config["EXTENSION_MAX_COUNT"]
     with pytest.raises(WorkflowError, match="số lần tối đa"):
-        workflow.request_extension(
+        extensions.request_extension(
             staff, task, proposed_due_on=date(2026, 4, 30), reason="x", now=NOW
         )
 
 
 def test_extension_rejected_or_task_withdrawn(task, users):
     staff, leader, office = users["unit_staff"], users["leader"], users["office"]
-    first = workflow.request_extension(
+    first = extensions.request_extension(
         staff, task, proposed_due_on=date(2026, 4, 30), reason="x", now=NOW
     )
-    workflow.decide_extension(office, first, decision="reject", note="Không đủ lý do", now=NOW)
+    extensions.decide_extension(office, first, decision="reject", note="Không đủ lý do", now=NOW)
     assert first.status == ExtensionStatus.REJECTED and task.current_due_on == date(2026, 3, 20)
-    second = workflow.request_extension(
+    second = extensions.request_extension(
         staff, task, proposed_due_on=date(2026, 4, 30), reason="y", now=NOW
     )
     other_leader = make_user("leader")
     with pytest.raises(Forbidden):
-        workflow.decide_extension(other_leader, second, decision="approve", now=NOW)
-    workflow.decide_extension(
+        extensions.decide_extension(other_leader, second, decision="approve", now=NOW)
+    extensions.decide_extension(
         leader, second, decision="withdraw", note="Không còn phù hợp", now=NOW
     )
     assert task.state == TaskState.WITHDRAWN

@@ -13,7 +13,8 @@ UNIT_SERIES = [
     TimeStatus.DONE_LATE,
     TimeStatus.IN_TIME,
     TimeStatus.OVERDUE,
-    TimeStatus.NO_DEADLINE,
+    TimeStatus.NO_DEADLINE_OPEN,
+    TimeStatus.NO_DEADLINE_DONE,
 ]
 TREND_SERIES = [TimeStatus.DONE_ON_TIME, TimeStatus.DONE_LATE, TimeStatus.OVERDUE]
 
@@ -24,7 +25,8 @@ def _value(counts, status: TimeStatus) -> int:
         TimeStatus.DONE_LATE: counts.done_late,
         TimeStatus.IN_TIME: counts.in_time,
         TimeStatus.OVERDUE: counts.overdue,
-        TimeStatus.NO_DEADLINE: counts.no_deadline,
+        TimeStatus.NO_DEADLINE_OPEN: counts.no_deadline_open,
+        TimeStatus.NO_DEADLINE_DONE: counts.no_deadline_done,
     }[status]
 
 
@@ -42,11 +44,12 @@ def _legend(series, y: int) -> list[str]:
 
 def unit_bars(rows, title: str = "Tình trạng nhiệm vụ theo đơn vị chủ trì", limit=25) -> Markup:
     """Horizontal stacked bars, one per lead unit (GroupRow), by time status."""
-    rows = sorted(rows, key=lambda r: -r.counts.total)[:limit]
+    # A bar holds the tasks with a deadline and, after them, those without.
+    rows = sorted(rows, key=lambda r: -(r.counts.total + r.counts.no_deadline))[:limit]
     label_width, bar_width, bar_height, gap = 200, 480, 16, 6
     top = 48
     height = top + len(rows) * (bar_height + gap) + 10
-    peak = max((r.counts.total for r in rows), default=0) or 1
+    peak = max((r.counts.total + r.counts.no_deadline for r in rows), default=0) or 1
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {label_width + bar_width + 60} {height}" '
@@ -74,7 +77,9 @@ def unit_bars(rows, title: str = "Tình trạng nhiệm vụ theo đơn vị ch�
                 f"{escape(label(status))} {value}</title></rect>"
             )
             x += w
-        parts.append(f'<text x="{x + 4:.1f}" y="{y + 12}" font-size="11">{row.counts.total}</text>')
+        c = row.counts
+        figure = f"{c.total} + {c.no_deadline}" if c.no_deadline else f"{c.total}"
+        parts.append(f'<text x="{x + 4:.1f}" y="{y + 12}" font-size="11">{figure}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

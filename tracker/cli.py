@@ -183,8 +183,26 @@ def format_logins(logins: list[tuple[str, str, str]]) -> str:
     "--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True
 )
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--scope",
+    type=click.Choice(["assigned", "due", "cumulative"]),
+    help="tasks assigned in the period, due in it, or in force in it (default: the setting "
+    "REPORT_PERIOD_SCOPE)",
+)
+@click.option(
+    "--later-confirmations",
+    is_flag=True,
+    help="count results confirmed after the as-of date (default: only what was known then)",
+)
 @with_appcontext
-def report_command(period_text: str, as_of_text: str | None, fmt: str, output: Path):
+def report_command(
+    period_text: str,
+    as_of_text: str | None,
+    fmt: str,
+    output: Path,
+    scope: str | None,
+    later_confirmations: bool,
+):
     """Write the period report (Excel "PHỤ LỤC" layout or CSV) to OUTPUT, as the Office sees it."""
     from datetime import date
 
@@ -195,7 +213,7 @@ def report_command(period_text: str, as_of_text: str | None, fmt: str, output: P
     from .services.tasks import status_context
 
     try:
-        period = parse_period(period_text)
+        period = parse_period(period_text, scope)
     except PeriodError as exc:
         fail(f"error: {exc}")
     try:
@@ -207,11 +225,14 @@ def report_command(period_text: str, as_of_text: str | None, fmt: str, output: P
         fail(f"error: invalid --as-of {as_of_text!r}: it must lie between {low} and {high}")
     # The whole province, as the Office sees it.
     reader = User(role=Role.OFFICE.value, name="tracker report", email="cli@localhost")
-    ctx = status_context(as_of)
+    ctx = status_context(as_of, later_confirmations)
     build = exports.build_xlsx if fmt == "xlsx" else exports.build_csv
     data = build(reader, ctx, period)
     output.write_bytes(data)
-    click.echo(f"Wrote {output} ({period.label}, as of {as_of:%d/%m/%Y}).")
+    click.echo(
+        f"Wrote {output} ({period.label}, {period.scope}, as of {as_of:%d/%m/%Y}"
+        f"{', including later confirmations' if later_confirmations else ''})."
+    )
 
 
 def _moment(value: str | None):

@@ -84,6 +84,9 @@ class Defaults:
     EXTENSION_ALLOWED_AFTER_DUE = False
     # Completion date = the confirmed submission's date (False) or the confirmation date.
     COMPLETION_DATE_IS_CONFIRMATION = False
+    # Which tasks a period report holds unless the page asks otherwise (issue 10):
+    # "assigned" (giao trong kỳ), "due" (đến hạn trong kỳ) or "cumulative" (lũy kế).
+    REPORT_PERIOD_SCOPE = "assigned"
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
     UPLOAD_EXTENSIONS = frozenset(
         {"pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "png", "jpg", "jpeg", "zip", "txt"}

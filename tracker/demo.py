@@ -38,6 +38,7 @@ from .models import (
     Role,
     Task,
     TaskState,
+    TaskStateChange,
     Unit,
     UnitKind,
     User,
@@ -834,6 +835,7 @@ class _BatchWriter:
         ProgressReport.__table__,
         ExtensionRequest.__table__,
         DueDateChange.__table__,
+        TaskStateChange.__table__,
     )
 
     def __init__(self, session: Session, progress: Callable[[int], None] | None):
@@ -1036,9 +1038,7 @@ class _WorkloadBuilder:
         doc_number = (
             f"{rng.randint(100, 3999)}/{lead.spec.suffix}-VP" if outcome.submitted_on else None
         )
-        self.writer.add(
-            Task.__table__,
-            {
+        task_row = {
                 "id": task_id,
                 "directive_id": directive_id,
                 "item_no": item_no,
@@ -1075,6 +1075,7 @@ class _WorkloadBuilder:
                 "confirmed_at": self.clock.moment(outcome.confirmed_on)
                 if outcome.confirmed_on
                 else None,
+                "confirmed_on": outcome.confirmed_on,
                 "confirmation_remark": None,
                 "withdrawn_on": last_day if outcome.state == TaskState.WITHDRAWN else None,
                 "extension_count": len(extensions),
@@ -1082,8 +1083,9 @@ class _WorkloadBuilder:
                 "created_at": created_at,
                 "updated_at": max(created_at, self.clock.moment(last_day)),
                 "version": 1,
-            },
-        )
+        }  # fmt: skip
+        self.writer.add(Task.__table__, task_row)
+        self._write_states(task_row, monitor.id)
         for unit in coordinators:
             self.writer.add(task_coordinating_unit, {"task_id": task_id, "unit_id": unit.id})
         for report in reports:
@@ -1166,6 +1168,38 @@ class _WorkloadBuilder:
             extensions.append(_Extension(requested_on, decided_on, due, new_due))
             due = new_due
         return extensions
+
+    def _write_states(self, task: dict[str, Any], monitor_id: int) -> None:
+        """The dated state history the outcome implies (the same rows migration 0011
+        backfills from a task's dates): submitted, confirmed, withdrawn, paused."""
+
+        def add(day: date, old: str, new: str, action: str, actor=None, at=None) -> None:
+            self.writer.add(
+                TaskStateChange.__table__,
+                {
+                    "id": self.ids.take(TaskStateChange.__table__),
+                    "task_id": task["id"],
+                    "changed_at": at
+                    or datetime.combine(day, time(12), local_zone()).astimezone(UTC),
+                    "effective_on": day,
+                    "old_state": old,
+                    "new_state": new,
+                    "action": action,
+                    "actor_id": actor,
+                },
+            )
+
+        state, submitted = task["state"], task["submitted_on"]
+        if state in (TaskState.AWAITING_CONFIRMATION, TaskState.COMPLETED) and submitted:
+            add(submitted, TaskState.IN_PROGRESS, TaskState.AWAITING_CONFIRMATION, "submit")
+            if state == TaskState.COMPLETED:
+                add(task["confirmed_on"] or submitted, TaskState.AWAITING_CONFIRMATION,
+                    TaskState.COMPLETED, "confirm", monitor_id, task["confirmed_at"])  # fmt: skip
+        elif state == TaskState.WITHDRAWN and task["withdrawn_on"]:
+            add(task["withdrawn_on"], TaskState.IN_PROGRESS, TaskState.WITHDRAWN, "withdraw")
+        elif state == TaskState.PAUSED:
+            paused_on = task["updated_at"].astimezone(local_zone()).date()
+            add(paused_on, TaskState.IN_PROGRESS, TaskState.PAUSED, "pause")
 
     def _write_extensions(
         self,

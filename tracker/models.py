@@ -215,6 +215,9 @@ class Task(db.Model):
     completed_on: Mapped[date | None] = mapped_column(Date)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Local date of the confirmation: as of an earlier date the result was not yet known,
+    # so by default the task did not count as completed then (issue 10).
+    confirmed_on: Mapped[date | None] = mapped_column(Date)
     confirmation_remark: Mapped[str | None] = mapped_column(Text)
     # Local date of the withdrawal (rút nhiệm vụ): before it the task still counts.
     # Null on a withdrawn task: withdrawn since before records were kept.
@@ -242,6 +245,16 @@ class Task(db.Model):
     extension_requests: Mapped[list[ExtensionRequest]] = relationship(
         back_populates="task", order_by="ExtensionRequest.id", cascade="all, delete-orphan"
     )
+    # The dated history of every fact a status depends on (tracker.status reads it).
+    due_date_changes: Mapped[list[DueDateChange]] = relationship(
+        order_by="DueDateChange.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+    state_changes: Mapped[list[TaskStateChange]] = relationship(
+        order_by="TaskStateChange.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+    lead_unit_changes: Mapped[list[TaskLeadUnitChange]] = relationship(
+        order_by="TaskLeadUnitChange.id", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -255,6 +268,8 @@ class Task(db.Model):
         Index("ix_task_state_current_due_on", "state", "current_due_on"),
         Index("ix_task_lead_unit_id_state", "lead_unit_id", "state"),
         Index("ix_task_completed_on", "completed_on"),
+        # tracker.status.history_after: was anything confirmed after an as-of date?
+        Index("ix_task_confirmed_on", "confirmed_on"),
     )
 
     def refresh_search_text(self) -> None:
@@ -319,6 +334,48 @@ class DueDateChange(db.Model):
     new_due_on: Mapped[date | None] = mapped_column(Date)
     extension_request_id: Mapped[int | None] = mapped_column(ForeignKey("extension_request.id"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class TaskStateChange(db.Model):
+    """Every change of a task's workflow state (submitted, returned, confirmed, paused,
+    withdrawn …) with the local date it took effect: the state on a past date is the new
+    state of the latest change up to that date, else the old state of the first one."""
+
+    __tablename__ = "task_state_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    effective_on: Mapped[date] = mapped_column(Date)
+    old_state: Mapped[str] = mapped_column(String(30))
+    new_state: Mapped[str] = mapped_column(String(30))
+    action: Mapped[str] = mapped_column(String(30))  # report, submit, return, confirm, …
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    __table_args__ = (
+        Index("ix_task_state_change_task_id_effective_on", "task_id", "effective_on"),
+        Index("ix_task_state_change_effective_on", "effective_on"),
+    )
+
+
+class TaskLeadUnitChange(db.Model):
+    """Every change of a task's lead unit, with its effective date: statistics as of an
+    earlier date credit the unit that was responsible then."""
+
+    __tablename__ = "task_lead_unit_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    effective_on: Mapped[date] = mapped_column(Date)
+    old_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    new_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    __table_args__ = (
+        Index("ix_task_lead_unit_change_task_id_effective_on", "task_id", "effective_on"),
+        Index("ix_task_lead_unit_change_effective_on", "effective_on"),
+    )
 
 
 class AuditEvent(db.Model):

@@ -21,12 +21,14 @@ def involving_unit_clause(unit_id: int, task=Task):
     planner estimates well; ``lead_unit_id = u OR EXISTS (…)`` read every task instead, and
     its inflated estimate set off PostgreSQL's JIT (issue 12)."""
     return task.id.in_(
-        union(
-            select(Task.id).where(Task.lead_unit_id == unit_id),
-            select(task_coordinating_unit.c.task_id).where(
-                task_coordinating_unit.c.unit_id == unit_id
-            ),
-        )
+        union(select(Task.id).where(Task.lead_unit_id == unit_id), coordinated_tasks(unit_id))
+    )
+
+
+def coordinated_tasks(unit_id: int):
+    """SELECT the ids of the tasks a unit coordinates (ix_task_coordinating_unit_unit_id)."""
+    return select(task_coordinating_unit.c.task_id).where(
+        task_coordinating_unit.c.unit_id == unit_id
     )
 
 

@@ -36,9 +36,13 @@ from ..services import tasks as task_service
 from ..services.reports import (
     DONE,
     IN_TIME,
+    NO_DEADLINE,
     NOT_DONE,
+    SCOPES,
+    WITH_DEADLINE,
     PeriodError,
     PeriodOutOfRange,
+    default_scope,
     filter_for,
     parse_period,
 )
@@ -67,10 +71,17 @@ def _as_of(params: QueryParams, default: date) -> date:
     return params.day("as_of") or default
 
 
+def _context(params: QueryParams, as_of: date):
+    """The status context of the request: ?later_confirmations=1 is the corrected view."""
+    return task_service.status_context(as_of, params.flag("later_confirmations"))
+
+
 def _period(params: QueryParams, required: bool):
-    """The period of the request (?period=2021-03 or ?from=…&to=…); None if none given
-    (the current month when ``required``). One that is not valid is noted in ``params``."""
-    fallback = report_service.current_month_period(local_today()) if required else None
+    """The period of the request (?period=2021-03 or ?from=…&to=…, and ?scope=); None if
+    none given (the current month when ``required``). One that is not valid is noted in
+    ``params``."""
+    scope = params.choice("scope", SCOPES) or default_scope()
+    fallback = report_service.current_month_period(local_today(), scope) if required else None
     text, named = params.text("period", max_chars=40), "period"
     start, end = params.day("from"), params.day("to")
     if not text and start and end:
@@ -80,7 +91,7 @@ def _period(params: QueryParams, required: bool):
     if not text:
         return fallback
     try:
-        return parse_period(text)
+        return parse_period(text, scope)
     except PeriodOutOfRange as exc:
         note = _(
             "The period must lie between %(low)s and %(high)s.",
@@ -112,6 +123,24 @@ def _linker(ctx, period):
     return link
 
 
+def _rate_rules() -> str:
+    # The published definitions (reports.RATE_RULES_VI is the exports' wording).
+    return _(
+        "Completion rate = (completed on time + completed late) / total tasks with a "
+        "deadline. Completion rate of tasks already due = completed among the tasks whose "
+        "due date is on or before the report date / those tasks. Tasks without a deadline "
+        "are counted apart, outside the total and both rates."
+    )
+
+
+def _rank_rule() -> str:
+    return _(
+        "Ranked by on-time rate, then by more completed on time, then by fewer overdue. "
+        "Units equal on all three share a rank and the next rank skips (1, 2, 2, 4); units "
+        "with nothing due or completed come last."
+    )
+
+
 GROUP_KEYS = {"unit": "unit", "leader": "leader", "field": "field", "directive": "directive"}
 
 
@@ -123,8 +152,8 @@ def dashboard():
     params = QueryParams(request.args)
     as_of = _as_of(params, today)
     period = _period(params, required=False)
+    ctx = _context(params, as_of)
     params.note_ignored()
-    ctx = task_service.status_context(as_of)
     user = current_user
     by_unit, by_leader, by_field = report_service.by_unit_leader_and_field(user, ctx, period)
     # Every task has one lead unit: the totals are the sum of the per-unit counts.
@@ -155,6 +184,11 @@ def dashboard():
         DONE=DONE,
         NOT_DONE=NOT_DONE,
         IN_TIME=IN_TIME,
+        WITH_DEADLINE=WITH_DEADLINE,
+        NO_DEADLINE=NO_DEADLINE,
+        rate_rules=_rate_rules(),
+        rank_rule=_rank_rule(),
+        default_scope=default_scope(),
         today=today,
     )
 
@@ -177,8 +211,8 @@ def period_report():
     params = QueryParams(request.args)
     period = _period(params, required=True)
     as_of = _as_of(params, min(period.end, local_today()))
+    ctx = _context(params, as_of)
     params.note_ignored()
-    ctx = task_service.status_context(as_of)
     user = current_user
     limit = 200
     ranking = report_service.ranking(user, ctx, period)
@@ -194,6 +228,11 @@ def period_report():
         DONE=DONE,
         NOT_DONE=NOT_DONE,
         IN_TIME=IN_TIME,
+        WITH_DEADLINE=WITH_DEADLINE,
+        NO_DEADLINE=NO_DEADLINE,
+        rate_rules=_rate_rules(),
+        rank_rule=_rank_rule(),
+        default_scope=default_scope(),
         ageing=report_service.AGEING_BUCKETS,
     )
 
@@ -205,8 +244,8 @@ def export(fmt: str):
     params = QueryParams(request.args)
     period = _period(params, required=True)
     as_of = _as_of(params, min(period.end, local_today()))
+    ctx = _context(params, as_of)
     params.refuse_ignored()  # a download cannot show a note
-    ctx = task_service.status_context(as_of)
     if fmt == "xlsx":
         data, mimetype = exports.build_xlsx(current_user, ctx, period), XLSX
     else:

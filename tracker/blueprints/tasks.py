@@ -25,7 +25,7 @@ from ..extensions import db
 from ..models import ExtensionRequest, Role, Task, TaskState, Unit, User
 from ..params import QueryParams
 from ..policy import Action
-from ..services import files, workflow
+from ..services import extensions, files, workflow
 from ..services import tasks as task_service
 from ..services.tasks import TaskFilter
 from ..status import TimeStatus, time_status
@@ -106,7 +106,7 @@ def mine():
 
 
 def _task_list(flt: TaskFilter, params: QueryParams, *, mine: bool):
-    ctx = task_service.status_context(flt.as_of or local_today())
+    ctx = task_service.status_context(flt.as_of or local_today(), flt.later_confirmations)
     page = task_service.list_tasks(
         current_user,
         flt,
@@ -137,7 +137,7 @@ def _task_page(task: Task, status: int = 200, **posted):
     if posted:
         flash_form_errors()
     ctx = task_service.status_context(local_today())
-    pending = workflow.pending_extension(task)
+    pending = extensions.pending_extension(task)
     return render_template(
         "tasks/show.html",
         task=task,
@@ -238,7 +238,7 @@ def request_extension(task_id: int):
     if not form.validate_on_submit():
         return _task_page(task, 400, extension=form)
     try:
-        workflow.request_extension(current_user, task, **form.values(), now=now())
+        extensions.request_extension(current_user, task, **form.values(), now=now())
     except (workflow.WorkflowError, StaleDataError) as error:
         return _refused(task, error)
     return _done(task, _("Extension request sent."))
@@ -255,7 +255,7 @@ def decide_extension(request_id: int):
     if not form.validate_on_submit():
         return _task_page(task, 400, decide=form)
     try:
-        workflow.decide_extension(current_user, ext, **form.values(), now=now())
+        extensions.decide_extension(current_user, ext, **form.values(), now=now())
     except (workflow.WorkflowError, StaleDataError) as error:
         return _refused(task, error)
     return _done(task, _("Decision saved."))
@@ -267,7 +267,7 @@ def pending_extensions():
     if not policy.can(current_user, Action.LIST_PENDING_EXTENSIONS):
         abort(403)
     return render_template(
-        "tasks/pending_extensions.html", requests=workflow.pending_extensions_for(current_user)
+        "tasks/pending_extensions.html", requests=extensions.pending_extensions_for(current_user)
     )
 
 
@@ -345,7 +345,7 @@ def pending_count():
     def count() -> int:
         if not current_user.is_authenticated:
             return 0
-        return workflow.count_pending_extensions_for(current_user)
+        return extensions.count_pending_extensions_for(current_user)
 
     return {"pending_extension_count": count}
 

@@ -21,8 +21,18 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..models import User
-from ..status import COMPLETED, StatusContext, label
-from .reports import Counts, DetailRow, Period, detail_rows, ranking, totals
+from ..status import AWAITING_VI, COMPLETED, StatusContext, group_label, label
+from .reports import (
+    RANK_RULE_VI,
+    RATE_RULES_VI,
+    SCOPE_RULES_VI,
+    Counts,
+    DetailRow,
+    Period,
+    detail_rows,
+    ranking,
+    totals,
+)
 
 TITLE = "PHỤ LỤC"
 SUBTITLE = "TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ"
@@ -36,20 +46,26 @@ COLUMNS = [
     ("Thời hạn", 12),
     ("Kết quả thực hiện", 30),
     ("Tình trạng", 18),
+    ("Nhóm (theo biểu mẫu)", 18),
     ("Khó khăn, vướng mắc", 25),
     ("Đề xuất, kiến nghị", 25),
     ("Gia hạn", 9),
 ]
+# The CSV says in every row which tasks and which view it holds (a CSV has no title).
+CSV_COLUMNS = [*COLUMNS, ("Phạm vi số liệu", 0)]
 SUMMARY_ROWS = [
-    ("Tổng số nhiệm vụ", "total"),
+    ("Tổng số nhiệm vụ (có thời hạn)", "total"),
     ("Đã hoàn thành", "completed"),
     ("  - Hoàn thành đúng hạn", "done_on_time"),
     ("  - Hoàn thành quá hạn", "done_late"),
     ("Chưa hoàn thành", "not_completed"),
     ("  - Đang thực hiện trong hạn", "in_time"),
     ("  - Quá hạn", "overdue"),
-    ("Không thời hạn", "no_deadline"),
+    ("  - Trong đó chờ xác nhận", "awaiting"),
     ("Nhiệm vụ đã đến hạn", "already_due"),
+    ("Không thời hạn (ngoài tổng số)", "no_deadline"),
+    ("  - Đã hoàn thành", "no_deadline_done"),
+    ("  - Chưa hoàn thành", "no_deadline_open"),
 ]
 FONT = "Times New Roman"
 DATE_FORMAT = "dd/mm/yyyy"
@@ -118,22 +134,44 @@ def row_values(number: int, row: DetailRow) -> list:
         f"{directive.symbol} ngày {_vn(directive.issued_on)}; {signer}",
         directive.summary,
         task.title,
-        task.lead_unit.label,
+        row.lead_unit or task.lead_unit.label,
         ", ".join(unit.label for unit in task.coordinating_units),
         row.due_on or NO_DEADLINE,
         result,
-        label(row.status),
+        status_text(row),
+        group_label(row.status),
         row.difficulties,
         row.proposals,
         row.extensions,
     ]
 
 
+def status_text(row: DetailRow) -> str:
+    """The finer label, and "chờ xác nhận" when a result awaited the Office on the date."""
+    text = label(row.status)
+    return f"{text} ({AWAITING_VI})" if row.awaiting else text
+
+
+def view_text(ctx: StatusContext) -> str:
+    day = _vn(ctx.as_of)
+    if ctx.later_confirmations:
+        return f"kể cả kết quả xác nhận sau ngày {day}"
+    return f"hoàn thành tính theo kết quả đã xác nhận đến ngày {day}"
+
+
+def scope_text(period: Period | None, ctx: StatusContext) -> str:
+    """Which tasks and which view: the CSV's last column, the Excel title block."""
+    text = f"Số liệu tính đến ngày {_vn(ctx.as_of)}, {view_text(ctx)}"
+    if period is None:
+        return text
+    return (
+        f"Kỳ báo cáo từ ngày {_vn(period.start)} đến ngày {_vn(period.end)}, phạm vi: "
+        f"{period.scope_label} ({SCOPE_RULES_VI[period.scope]}); {text}"
+    )
+
+
 def _caption(period: Period | None, ctx: StatusContext) -> str:
-    text = f"(Số liệu tính đến ngày {_vn(ctx.as_of)})"
-    if period is not None:
-        text = f"(Kỳ báo cáo: từ ngày {_vn(period.start)} đến ngày {_vn(period.end)}; " + text[1:]
-    return text
+    return f"({scope_text(period, ctx)})"
 
 
 def _put_rate(sheet: Worksheet, row: int, col: int, value: float | None):
@@ -193,28 +231,30 @@ def _summary_sheet(book, user, ctx, period, counts: Counts, bold, normal, border
         put(sheet, line, 2, getattr(counts, attr)).font = normal
         line += 1
     for text, value in (
-        ("Tỷ lệ hoàn thành / tổng số", counts.rate_all),
+        ("Tỷ lệ hoàn thành / tổng số có thời hạn", counts.rate_all),
         ("Tỷ lệ hoàn thành / nhiệm vụ đến hạn", counts.rate_due),
     ):
         put(sheet, line, 1, text).font = normal
         _put_rate(sheet, line, 2, value).font = normal
         line += 1
-    line += 1
+    put(sheet, line, 1, RATE_RULES_VI).font = Font(name=FONT, italic=True)
+    line += 2
     put(sheet, line, 1, "XẾP HẠNG THI ĐUA CÁC ĐƠN VỊ").font = bold
     line += 1
     headers = ["Hạng", "Đơn vị", "Tỷ lệ đúng hạn", "Đúng hạn", "Quá hạn (HT)", "Quá hạn", "Tổng"]
     for col, text in enumerate(headers, start=1):
         cell = put(sheet, line, col, text)
         cell.font, cell.border = Font(name=FONT, bold=True), border
-    for rank, row in enumerate(ranking(user, ctx, period), start=1):
+    for row in ranking(user, ctx, period):
         line += 1
         c = row.counts
-        values = [rank, row.label, c.on_time_rate, c.done_on_time, c.done_late]
+        values = [row.rank, row.label, c.on_time_rate, c.done_on_time, c.done_late]
         values += [c.overdue, c.total]
         for col, value in enumerate(values, start=1):
             write = _put_rate if col == 3 else put  # column 3: the on-time rate
             cell = write(sheet, line, col, value)
             cell.font, cell.border = normal, border
+    put(sheet, line + 1, 1, RANK_RULE_VI).font = Font(name=FONT, italic=True)
     sheet.column_dimensions["A"].width = 40
     sheet.column_dimensions["B"].width = 30
     _print_setup(sheet)
@@ -224,12 +264,16 @@ def build_csv(user: User, ctx: StatusContext, period: Period | None) -> bytes:
     """The detail list as CSV, UTF-8 with a BOM so Excel reads Vietnamese correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([csv_safe(title) for title, _ in COLUMNS])
+    writer.writerow([csv_safe(title) for title, _ in CSV_COLUMNS])
+    scope = scope_text(period, ctx)
     for number, row in enumerate(detail_rows(user, ctx, period), start=1):
-        writer.writerow([csv_safe(value) for value in row_values(number, row)])
+        writer.writerow([csv_safe(value) for value in [*row_values(number, row), scope]])
     return buffer.getvalue().encode("utf-8-sig")
 
 
 def export_name(period: Period | None, ctx: StatusContext, extension: str) -> str:
     code = period.code.replace("..", "_") if period else "all"
-    return f"bao-cao-{code}-den-{ctx.as_of.isoformat()}.{extension}"
+    if period is not None:
+        code = f"{code}-{period.scope}"
+    view = "-ke-ca-xac-nhan-sau" if ctx.later_confirmations else ""
+    return f"bao-cao-{code}-den-{ctx.as_of.isoformat()}{view}.{extension}"

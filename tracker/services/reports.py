@@ -8,7 +8,6 @@ matching ``TaskFilter``: so each number links to a list whose count equals it.
 from __future__ import annotations
 
 import calendar as pycalendar
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -16,7 +15,6 @@ from sqlalchemy import case, func, select, tuple_
 
 from .. import policy
 from ..calendar import shift_days
-from ..config import Defaults
 from ..extensions import db
 from ..models import Directive, DueDateChange, ProgressReport, Task, Unit, User
 from ..status import (
@@ -24,9 +22,27 @@ from ..status import (
     OPEN,
     StatusContext,
     TimeStatus,
-    due_in_force,
+    awaiting_sql,
+    done_sql,
+    facts_in_force,
     time_status_sql,
     withdrawn_sql,
+)
+from .periods import (  # the periods and scopes, here too for the callers of reports
+    PERIOD_SYNTAX,
+    SCOPE_ASSIGNED,
+    SCOPE_CUMULATIVE,
+    SCOPE_DUE,
+    SCOPE_LABELS_VI,
+    SCOPE_RULES_VI,
+    SCOPES,
+    Period,
+    PeriodError,
+    PeriodOutOfRange,
+    current_month_period,
+    date_range,
+    default_scope,
+    parse_period,
 )
 from .tasks import TaskFilter, filtered_query_with_due, status_context, task_rows_query
 
@@ -34,106 +50,22 @@ AGEING_BUCKETS = ((1, 30), (31, 60), (61, 120), (121, None))  # days overdue
 DONE = [TimeStatus.DONE_ON_TIME.value, TimeStatus.DONE_LATE.value]
 NOT_DONE = [TimeStatus.IN_TIME.value, TimeStatus.DUE_SOON.value, TimeStatus.OVERDUE.value]
 IN_TIME = [TimeStatus.IN_TIME.value, TimeStatus.DUE_SOON.value]
+WITH_DEADLINE = DONE + NOT_DONE
+NO_DEADLINE = [TimeStatus.NO_DEADLINE_OPEN.value, TimeStatus.NO_DEADLINE_DONE.value]
 
-
-# --- periods -------------------------------------------------------------------------
-
-
-class PeriodError(ValueError):
-    pass
-
-
-class PeriodOutOfRange(PeriodError):
-    """A period reaching outside DATE_MIN..DATE_MAX (settings): never meant, and the
-    working-day arithmetic of such dates is meaningless."""
-
-    def __init__(self, text: str, low: date, high: date):
-        super().__init__(
-            f"invalid period {text!r}: it must lie between {low:%Y-%m-%d} and {high:%Y-%m-%d}"
-        )
-        self.low, self.high = low, high
-
-
-def date_range() -> tuple[date, date]:
-    """DATE_MIN..DATE_MAX of the application (the defaults outside one)."""
-    from flask import current_app, has_app_context
-
-    config = current_app.config if has_app_context() else {}
-    return (
-        config.get("DATE_MIN", Defaults.DATE_MIN),
-        config.get("DATE_MAX", Defaults.DATE_MAX),
-    )
-
-
-@dataclass(frozen=True)
-class Period:
-    """A reporting period. Months run from the 15th of the previous month to the 14th
-    (Nghị định 09/2019/NĐ-CP); quarters, halves and years are made of such months."""
-
-    start: date
-    end: date
-    code: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.start:%d/%m/%Y} – {self.end:%d/%m/%Y}"
-
-
-def _month_start(year: int, month: int) -> date:
-    """The first day of reporting month ``month``: the 15th of the month before."""
-    return date(year - 1, 12, 15) if month == 1 else date(year, month - 1, 15)
-
-
-def _months(year: int, first: int, last: int, code: str) -> Period:
-    return Period(_month_start(year, first), date(year, last, 14), code)
-
-
-PERIOD_SYNTAX = "YYYY-MM, YYYY-Qn, YYYY-H1, YYYY-H2, YYYY or YYYY-MM-DD..YYYY-MM-DD"
-
-
-def parse_period(text: str) -> Period:
-    """The period ``text`` names (PERIOD_SYNTAX), within DATE_MIN..DATE_MAX, else
-    PeriodError (PeriodOutOfRange when it only reaches too far)."""
-    period = _parse_period(text)
-    low, high = date_range()
-    if period.start < low or period.end > high:
-        raise PeriodOutOfRange(period.code, low, high)
-    return period
-
-
-def _parse_period(text: str) -> Period:
-    text = (text or "").strip()
-    try:
-        if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
-            year, month = int(m[1]), int(m[2])
-            if not 1 <= month <= 12:
-                raise PeriodError
-            return _months(year, month, month, text)
-        if m := re.fullmatch(r"(\d{4})-[Qq]([1-4])", text):
-            year, q = int(m[1]), int(m[2])
-            return _months(year, 3 * q - 2, 3 * q, f"{year}-Q{q}")
-        if m := re.fullmatch(r"(\d{4})-[Hh]([12])", text):
-            year, h = int(m[1]), int(m[2])
-            return _months(year, 6 * h - 5, 6 * h, f"{year}-H{h}")
-        if m := re.fullmatch(r"(\d{4})", text):
-            return _months(int(m[1]), 1, 12, text)
-        if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text):
-            start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
-            if end < start:
-                raise PeriodError
-            return Period(start, end, text)
-    except ValueError as exc:  # PeriodError included; year 0 has no 15 December
-        raise PeriodError(f"invalid period {text!r}: expected {PERIOD_SYNTAX}") from exc
-    raise PeriodError(f"invalid period {text!r}: expected {PERIOD_SYNTAX}")
-
-
-def current_month_period(today: date) -> Period:
-    year, month = (today.year, today.month) if today.day <= 14 else _next_month(today)
-    return _months(year, month, month, f"{year}-{month:02d}")
-
-
-def _next_month(day: date) -> tuple[int, int]:
-    return (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+# The published rates (Quyết định 42/2014/QĐ-TTg forms; DESIGN §1), stated on the page:
+RATE_RULES_VI = (
+    "Tỷ lệ hoàn thành = (hoàn thành đúng hạn + hoàn thành quá hạn) / tổng số nhiệm vụ "
+    "có thời hạn. Tỷ lệ hoàn thành nhiệm vụ đến hạn = số đã hoàn thành trong các nhiệm "
+    "vụ có thời hạn đến ngày báo cáo / số nhiệm vụ có thời hạn đến ngày báo cáo. Nhiệm "
+    "vụ không thời hạn được thống kê riêng, không tính vào tổng số và các tỷ lệ."
+)
+RANK_RULE_VI = (
+    "Xếp hạng theo tỷ lệ hoàn thành đúng hạn (đúng hạn / (đã hoàn thành + quá hạn)), rồi "
+    "số hoàn thành đúng hạn (nhiều hơn xếp trên), rồi số quá hạn (ít hơn xếp trên). Các "
+    "đơn vị bằng nhau ở cả ba tiêu chí cùng hạng; hạng kế tiếp bỏ qua số hạng đã dùng "
+    "(1, 2, 2, 4). Đơn vị chưa có nhiệm vụ đến hạn hoặc hoàn thành xếp cuối."
+)
 
 
 # --- counts --------------------------------------------------------------------------
@@ -141,16 +73,26 @@ def _next_month(day: date) -> tuple[int, int]:
 
 @dataclass
 class Counts:
-    total: int = 0
+    """The official form: Total (with a deadline) = completed (on time + late) + not
+    completed (in time + overdue); tasks without a deadline beside it, open / done."""
+
+    total: int = 0  # with a deadline
     done_on_time: int = 0
     done_late: int = 0
     in_time: int = 0  # including due soon
     due_soon: int = 0
     overdue: int = 0
-    no_deadline: int = 0
-    already_due: int = 0  # due date on or before the as-of date
+    awaiting: int = 0  # not completed as of the date, a result waiting (chờ xác nhận)
+    no_deadline_open: int = 0
+    no_deadline_done: int = 0
+    already_due: int = 0  # with a due date on or before the as-of date
     done_already_due: int = 0  # completed among those
     ageing: list[int] = field(default_factory=lambda: [0] * len(AGEING_BUCKETS))
+
+    FIELDS = (
+        "total", "done_on_time", "done_late", "in_time", "due_soon", "overdue", "awaiting",
+        "no_deadline_open", "no_deadline_done", "already_due", "done_already_due",
+    )  # fmt: skip
 
     @property
     def completed(self) -> int:
@@ -161,13 +103,17 @@ class Counts:
         return self.in_time + self.overdue
 
     @property
+    def no_deadline(self) -> int:
+        return self.no_deadline_open + self.no_deadline_done
+
+    @property
     def rate_all(self) -> float | None:
-        """Completed over all tasks."""
+        """Completed over Total (with a deadline): the published "tỷ lệ hoàn thành"."""
         return self.completed / self.total if self.total else None
 
     @property
     def rate_due(self) -> float | None:
-        """Completed over tasks already due (nhiệm vụ đến hạn)."""
+        """Completed over tasks already due (nhiệm vụ đến hạn), both with a deadline."""
         return self.done_already_due / self.already_due if self.already_due else None
 
     @property
@@ -178,10 +124,12 @@ class Counts:
         return self.done_on_time / decided if decided else None
 
 
-def _status_keys(ctx: StatusContext, due):
-    """Per task: its time status, whether it is already due, and its ageing bucket (the
-    latter meaningful for overdue tasks only). Grouping by these and counting, then
-    adding the groups up, evaluates the status expression once per row."""
+def _status_keys(ctx: StatusContext, facts):
+    """Per task: its time status, whether it is already due, its ageing bucket (the
+    latter meaningful for overdue tasks only) and whether a result awaits confirmation.
+    Grouping by these and counting, then adding the groups up, evaluates the status
+    expression once per row."""
+    due = facts.due
     status = time_status_sql(ctx, due=due)
     already = case((due <= ctx.as_of, 1), else_=0)
     whens = [
@@ -190,10 +138,16 @@ def _status_keys(ctx: StatusContext, due):
         if high is not None
     ]
     bucket = case(*whens, else_=len(AGEING_BUCKETS) - 1)
-    return [status, already, bucket]
+    return [status, already, bucket, awaiting_sql(ctx, facts=facts)]
 
 
-def _add(counts: Counts, status: str, already: int, bucket: int, n: int) -> None:
+def _add(counts: Counts, status: str, already: int, bucket: int, awaiting: int, n: int) -> None:
+    if status == TimeStatus.NO_DEADLINE_OPEN:
+        counts.no_deadline_open += n
+        return
+    if status == TimeStatus.NO_DEADLINE_DONE:
+        counts.no_deadline_done += n
+        return
     counts.total += n
     if status == TimeStatus.DONE_ON_TIME:
         counts.done_on_time += n
@@ -206,8 +160,8 @@ def _add(counts: Counts, status: str, already: int, bucket: int, n: int) -> None
     elif status == TimeStatus.OVERDUE:
         counts.overdue += n
         counts.ageing[bucket] += n
-    elif status == TimeStatus.NO_DEADLINE:
-        counts.no_deadline += n
+    if awaiting and status in NOT_DONE:
+        counts.awaiting += n
     if already:
         counts.already_due += n
         if status in DONE:
@@ -226,25 +180,37 @@ def _pivot(rows, width: int) -> dict[tuple, Counts]:
     return result
 
 
-def _base_where(user: User, ctx: StatusContext, period: Period | None):
-    """The rows of the task list for TaskFilter(as_of, assigned_from/to) (withdrawn out)."""
+def _base_where(user: User, ctx: StatusContext, period: Period | None, facts):
+    """The rows of the task list for ``filter_for(ctx, period)`` (withdrawn out)."""
     clauses = [
         policy.visible_tasks_clause(user),
         Task.assigned_on <= ctx.as_of,
         ~withdrawn_sql(ctx),
     ]
-    if period is not None:
+    if period is None:
+        return clauses
+    if period.scope == SCOPE_DUE:
+        clauses += [facts.due >= period.start, facts.due <= period.end]
+    elif period.scope == SCOPE_CUMULATIVE:
+        clauses += [
+            Task.assigned_on <= period.end,
+            ~(done_sql(ctx) & (Task.completed_on < period.start)),
+        ]
+    else:
         clauses += [Task.assigned_on >= period.start, Task.assigned_on <= period.end]
     return clauses
 
 
-def _grouped(user, ctx, period, keys: list, *, where=(), joins=()):
-    due = due_in_force(ctx)
-    status_keys = _status_keys(ctx, due.expr)
-    query = due.join(select(*keys, *status_keys, func.count()).select_from(Task))
-    for target, on in joins:
-        query = query.outerjoin(target, on)
-    query = query.where(*_base_where(user, ctx, period), *where).group_by(*keys, *status_keys)
+LEAD_UNIT = "lead_unit"  # a grouping key: the lead unit in force on the as-of date
+
+
+def _grouped(user, ctx, period, keys: list, *, where=()):
+    facts = facts_in_force(ctx)
+    keys = [facts.lead_unit_id if key is LEAD_UNIT else key for key in keys]
+    status_keys = _status_keys(ctx, facts)
+    query = facts.join(select(*keys, *status_keys, func.count()).select_from(Task))
+    query = query.where(*_base_where(user, ctx, period, facts), *where)
+    query = query.group_by(*keys, *status_keys)
     return _pivot(db.session.execute(query), len(keys))
 
 
@@ -253,6 +219,7 @@ class GroupRow:
     key: int | str | None
     label: str
     counts: Counts
+    rank: int | None = None  # the emulation ranking's (shared by exact ties)
 
 
 def totals(user: User, ctx: StatusContext, period: Period | None = None) -> Counts:
@@ -264,10 +231,7 @@ def sum_counts(rows: list[GroupRow]) -> Counts:
     total = Counts()
     for row in rows:
         c = row.counts
-        for name in (
-            "total", "done_on_time", "done_late", "in_time", "due_soon", "overdue",
-            "no_deadline", "already_due", "done_already_due",
-        ):  # fmt: skip
+        for name in Counts.FIELDS:
             setattr(total, name, getattr(total, name) + getattr(c, name))
         total.ageing = [a + b for a, b in zip(total.ageing, c.ageing, strict=True)]
     return total
@@ -279,7 +243,7 @@ def _rows(pivot: dict[tuple, Counts], labels: dict) -> list[GroupRow]:
 
 
 def by_unit(user: User, ctx: StatusContext, period: Period | None = None) -> list[GroupRow]:
-    return _unit_rows(_grouped(user, ctx, period, [Task.lead_unit_id]))
+    return _unit_rows(_grouped(user, ctx, period, [LEAD_UNIT]))
 
 
 def _unit_rows(pivot: dict[tuple, Counts]) -> list[GroupRow]:
@@ -320,19 +284,16 @@ def by_unit_leader_and_field(
     tasks once (GROUPING SETS); SQLite, which has none, runs the two GROUP BY queries."""
     if db.session.get_bind().dialect.name != "postgresql":
         return (by_unit(user, ctx, period), *by_leader_and_field(user, ctx, period))
-    due = due_in_force(ctx)
-    status_keys = _status_keys(ctx, due.expr)
-    keys = [Task.lead_unit_id, Task.assigned_by_id, Task.field]
+    facts = facts_in_force(ctx)
+    status_keys = _status_keys(ctx, facts)
+    lead = facts.lead_unit_id
+    keys = [lead, Task.assigned_by_id, Task.field]
     query = (
-        due.join(
-            select(func.grouping(Task.lead_unit_id), *keys, *status_keys, func.count()).select_from(
-                Task
-            )
-        )
-        .where(*_base_where(user, ctx, period))
+        facts.join(select(func.grouping(lead), *keys, *status_keys, func.count()).select_from(Task))
+        .where(*_base_where(user, ctx, period, facts))
         .group_by(
             func.grouping_sets(
-                tuple_(Task.lead_unit_id, *status_keys),
+                tuple_(lead, *status_keys),
                 tuple_(Task.assigned_by_id, Task.field, *status_keys),
             )
         )
@@ -350,13 +311,13 @@ def by_directive(
     user: User, ctx: StatusContext, period: Period | None = None, limit: int = 20
 ) -> list[GroupRow]:
     """The ``limit`` directives most behind (most overdue tasks, then most open)."""
-    due = due_in_force(ctx)
-    status = time_status_sql(ctx, due=due.expr)
+    facts = facts_in_force(ctx)
+    status = time_status_sql(ctx, due=facts.due)
     overdue = func.sum(case((status == TimeStatus.OVERDUE.value, 1), else_=0))
     open_ = func.sum(case((status.in_(NOT_DONE), 1), else_=0))
     top = db.session.execute(
-        due.join(select(Task.directive_id, overdue, open_).select_from(Task))
-        .where(*_base_where(user, ctx, period))
+        facts.join(select(Task.directive_id, overdue, open_).select_from(Task))
+        .where(*_base_where(user, ctx, period, facts))
         .group_by(Task.directive_id)
         .order_by(overdue.desc(), open_.desc(), Task.directive_id)
         .limit(limit)
@@ -388,20 +349,28 @@ def breakdown(
     raise ValueError(by)
 
 
+def _rank_key(row: GroupRow) -> tuple:
+    c = row.counts
+    return (c.on_time_rate is None, -(c.on_time_rate or 0), -c.done_on_time, c.overdue)
+
+
 def ranking(user: User, ctx: StatusContext, period: Period | None = None) -> list[GroupRow]:
-    """Units ranked for emulation by on-time completion rate (units with nothing due or
-    done last), then by completed on time, then by fewest overdue."""
-    rows = by_unit(user, ctx, period)
-    return sorted(
-        rows,
-        key=lambda r: (
-            r.counts.on_time_rate is None,
-            -(r.counts.on_time_rate or 0),
-            -r.counts.done_on_time,
-            r.counts.overdue,
-            r.label,
-        ),
-    )
+    """Units ranked for emulation (RANK_RULE_VI): by on-time completion rate (units with
+    nothing due or done last), then by completed on time, then by fewest overdue. Units
+    equal on all three share a rank and the next rank skips (1, 2, 2, 4); within a
+    rank they are listed by name."""
+    return assign_ranks(by_unit(user, ctx, period))
+
+
+def assign_ranks(rows: list[GroupRow]) -> list[GroupRow]:
+    rows = sorted(rows, key=lambda r: (*_rank_key(r), r.label.casefold()))
+    previous = None
+    for position, row in enumerate(rows, start=1):
+        key = _rank_key(row)
+        if key != previous:
+            rank, previous = position, key
+        row.rank = rank
+    return rows
 
 
 def at_risk(user: User, ctx: StatusContext, period: Period | None = None, limit: int = 15):
@@ -444,12 +413,18 @@ def trend(user: User, as_of: date, months: int = 12) -> list[tuple[date, Counts]
 def filter_for(
     ctx: StatusContext, period: Period | None = None, *, statuses=(), **kw
 ) -> TaskFilter:
-    """The TaskFilter whose list produces a number computed here."""
+    """The TaskFilter whose list produces a number computed here (same scope)."""
+    scope = period.scope if period is not None else None
+    if scope == SCOPE_DUE:
+        kw.update(due_from=period.start, due_to=period.end)
+    elif scope == SCOPE_CUMULATIVE:
+        kw.update(assigned_to=period.end, open_from=period.start)
+    elif period is not None:
+        kw.update(assigned_from=period.start, assigned_to=period.end)
     return TaskFilter(
         as_of=ctx.as_of,
         status=list(statuses),
-        assigned_from=period.start if period else None,
-        assigned_to=period.end if period else None,
+        later_confirmations=ctx.later_confirmations,
         **kw,
     )
 
@@ -465,6 +440,8 @@ class DetailRow:
     difficulties: str
     proposals: str
     extensions: int = 0  # extensions approved on or before the as-of date
+    awaiting: bool = False  # chờ xác nhận on the as-of date
+    lead_unit: str = ""  # the lead unit on the as-of date
 
 
 def detail_rows(
@@ -473,16 +450,28 @@ def detail_rows(
     """The tasks of the report, ordered by directive and item, with the due date in force
     and the difficulties / proposals of the last progress report up to the as-of date."""
     flt = filter_for(ctx, period, sort="item")
-    query, _, _ = task_rows_query(user, flt, ctx)
-    query = query.order_by(Task.assigned_on, Task.directive_id, Task.item_no)
+    facts_out: list = []
+    query, _, _ = task_rows_query(user, flt, ctx, facts_out)
+    facts = facts_out[0]
+    query = query.add_columns(
+        awaiting_sql(ctx, facts=facts).label("awaiting"), facts.lead_unit_id.label("lead")
+    ).order_by(Task.assigned_on, Task.directive_id, Task.item_no)
     if limit:
         query = query.limit(limit)
     rows = db.session.execute(query).unique().all()
     task_ids = [task.id for task, *_ in rows]
     latest = _latest_reports(task_ids, ctx.as_of)
     extensions = _extensions_as_of(task_ids, ctx.as_of)
+    unit_ids = {row[4] for row in rows}
+    labels = dict(
+        db.session.execute(
+            select(Unit.id, func.coalesce(Unit.short_name, Unit.name)).where(
+                Unit.id.in_(unit_ids)
+            )
+        ).all()
+    ) if unit_ids else {}  # fmt: skip
     result = []
-    for task, status, due in rows:
+    for task, status, due, awaiting, lead in rows:
         report = latest.get(task.id)
         result.append(
             DetailRow(
@@ -492,6 +481,8 @@ def detail_rows(
                 (report.difficulties or "") if report else "",
                 (report.proposals or "") if report else "",
                 extensions.get(task.id, 0),
+                bool(awaiting),
+                labels.get(lead, ""),
             )
         )
     return result
@@ -533,6 +524,13 @@ def _latest_reports(task_ids: list[int], as_of: date) -> dict[int, ProgressRepor
 
 
 __all__ = [
+    "PERIOD_SYNTAX",
+    "SCOPE_ASSIGNED",
+    "SCOPE_CUMULATIVE",
+    "SCOPE_DUE",
+    "SCOPE_LABELS_VI",
+    "SCOPE_RULES_VI",
+    "default_scope",
     "AGEING_BUCKETS",
     "COMPLETED",
     "OPEN",
@@ -542,6 +540,8 @@ __all__ = [
     "Period",
     "PeriodError",
     "PeriodOutOfRange",
+    "SCOPES",
+    "assign_ranks",
     "breakdown",
     "current_month_period",
     "date_range",

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
@@ -15,9 +15,12 @@ from ..extensions import db
 from ..models import Task, TaskState, User
 from ..params import MAX_AGE_DAYS, QueryParams
 from ..status import (
+    Facts,
     StatusContext,
     TimeStatus,
-    due_in_force,
+    done_sql,
+    due_in_force_on,
+    facts_in_force,
     history_after,
     time_status_sql,
     withdrawn_sql,
@@ -25,7 +28,9 @@ from ..status import (
 from ..text import fold
 
 
-def status_context(as_of: date) -> StatusContext:
+def status_context(as_of: date, later_confirmations: bool = False) -> StatusContext:
+    """The context for statuses as of ``as_of``: by default what was known that day;
+    ``later_confirmations`` counts results confirmed afterwards (the corrected view)."""
     from flask import current_app
 
     return StatusContext.build(
@@ -33,6 +38,7 @@ def status_context(as_of: date) -> StatusContext:
         load_calendar(),
         current_app.config["DUE_SOON_WORKING_DAYS"],
         history_after=history_after(as_of, db.session),
+        later_confirmations=later_confirmations,
     )
 
 
@@ -41,10 +47,11 @@ URGENCY = {
     TimeStatus.OVERDUE: 0,
     TimeStatus.DUE_SOON: 1,
     TimeStatus.IN_TIME: 2,
-    TimeStatus.NO_DEADLINE: 3,
-    TimeStatus.DONE_LATE: 4,
-    TimeStatus.DONE_ON_TIME: 5,
-    TimeStatus.WITHDRAWN: 6,
+    TimeStatus.NO_DEADLINE_OPEN: 3,
+    TimeStatus.NO_DEADLINE_DONE: 4,
+    TimeStatus.DONE_LATE: 5,
+    TimeStatus.DONE_ON_TIME: 6,
+    TimeStatus.WITHDRAWN: 7,
 }
 
 SORTS = ("urgency", "due", "-due", "updated", "item")
@@ -76,6 +83,10 @@ class TaskFilter:
     withdrawn: bool = False  # include withdrawn tasks (they leave every statistic)
     assigned_from: date | None = None  # assigned on or after (a report period)
     assigned_to: date | None = None  # assigned on or before
+    # Still in force on this date: not completed before it (a "lũy kế" period report).
+    open_from: date | None = None
+    # The corrected view: results confirmed after as_of count as completed then.
+    later_confirmations: bool = False
     sort: str = "urgency"
     monitor: int | None = None  # monitoring specialist of the Office (workflow: "my tasks")
 
@@ -86,7 +97,9 @@ class TaskFilter:
         params = args if isinstance(args, QueryParams) else QueryParams(args)
         return cls(
             as_of=params.day("as_of"),
-            status=params.choices("status", [s.value for s in TimeStatus]),
+            status=_statuses(
+                params.choices("status", [*(s.value for s in TimeStatus), NO_DEADLINE])
+            ),
             state=params.choices("state", [s.value for s in TaskState]),
             unit=params.ident("unit"),
             involving=params.ident("involving"),
@@ -104,6 +117,8 @@ class TaskFilter:
             withdrawn=params.flag("withdrawn"),
             assigned_from=params.day("assigned_from"),
             assigned_to=params.day("assigned_to"),
+            open_from=params.day("open_from"),
+            later_confirmations=params.flag("later_confirmations"),
             sort=params.choice("sort", SORTS) or "urgency",
             monitor=params.ident("monitor"),
         )
@@ -126,6 +141,22 @@ class TaskFilter:
                 value = value.isoformat()
             args[name] = value
         return args
+
+
+# A status filter of earlier links (before issue 10 split it): both no-deadline statuses.
+NO_DEADLINE = "no_deadline"
+
+
+def _statuses(values: list[str]) -> list[str]:
+    result = []
+    for value in values:
+        expanded = (
+            [TimeStatus.NO_DEADLINE_OPEN.value, TimeStatus.NO_DEADLINE_DONE.value]
+            if value == NO_DEADLINE
+            else [value]
+        )
+        result += [v for v in expanded if v not in result]
+    return result
 
 
 class TaskRow(NamedTuple):
@@ -156,10 +187,17 @@ def filtered_query(user: User, flt: TaskFilter, ctx: StatusContext):
 def filtered_query_with_due(user: User, flt: TaskFilter, ctx: StatusContext):
     """As ``filtered_query``, and also the expression of the due date in force on
     ``ctx.as_of`` (statuses as of a past date use the due date in force then)."""
-    due_in_force_ = due_in_force(ctx)
-    due = due_in_force_.expr
+    query, status_expr, facts = filtered_query_with_facts(user, flt, ctx)
+    return query, status_expr, facts.due
+
+
+def filtered_query_with_facts(user: User, flt: TaskFilter, ctx: StatusContext):
+    """As ``filtered_query``, and the facts in force on ``ctx.as_of`` (due date, state,
+    lead unit) that the query joins: one definition of every list and every number."""
+    facts: Facts = facts_in_force(ctx)
+    due = facts.due
     status_expr = time_status_sql(ctx, due=due)
-    query = due_in_force_.join(select(Task, status_expr.label("time_status"))).where(
+    query = facts.join(select(Task, status_expr.label("time_status"))).where(
         policy.visible_tasks_clause(user),
         # A task assigned after as_of did not exist yet on that day.
         Task.assigned_on <= ctx.as_of,
@@ -170,11 +208,19 @@ def filtered_query_with_due(user: User, flt: TaskFilter, ctx: StatusContext):
         query = query.where(status_expr.in_(flt.status))
     if flt.state:
         query = query.where(Task.state.in_(flt.state))
-    if flt.unit is not None:
-        query = query.where(Task.lead_unit_id == flt.unit)
-    if flt.involving is not None and flt.involving != policy.visibility_unit(user):
-        # (A unit's own "involving" filter is its visibility already: applied once.)
-        query = query.where(policy.involving_unit_clause(flt.involving))
+    if flt.unit is not None:  # the lead unit on as_of: the one its figures credit
+        query = query.where(facts.lead_unit_id == flt.unit)
+    if flt.involving is not None:
+        if ctx.changed("lead_unit_id"):  # lead units as they were on as_of
+            query = query.where(
+                or_(
+                    facts.lead_unit_id == flt.involving,
+                    Task.id.in_(policy.coordinated_tasks(flt.involving)),
+                )
+            )
+        elif flt.involving != policy.visibility_unit(user):
+            # (A unit's own "involving" filter is its visibility already: applied once.)
+            query = query.where(policy.involving_unit_clause(flt.involving))
     if flt.leader is not None:
         query = query.where(Task.assigned_by_id == flt.leader)
     if flt.monitor is not None:
@@ -187,6 +233,8 @@ def filtered_query_with_due(user: User, flt: TaskFilter, ctx: StatusContext):
         query = query.where(Task.assigned_on >= flt.assigned_from)
     if flt.assigned_to:
         query = query.where(Task.assigned_on <= flt.assigned_to)
+    if flt.open_from:
+        query = query.where(~(done_sql(ctx) & (Task.completed_on < flt.open_from)))
     if flt.due_from:
         query = query.where(due >= flt.due_from)
     if flt.due_to:
@@ -207,7 +255,7 @@ def filtered_query_with_due(user: User, flt: TaskFilter, ctx: StatusContext):
             query = query.where(due >= shift_days(ctx.as_of, -flt.age_max))
     if flt.q:
         query = query.where(Task.search_text.contains(fold(flt.q), autoescape=True))
-    return query, status_expr, due
+    return query, status_expr, facts
 
 
 def count_tasks(user: User, flt: TaskFilter, ctx: StatusContext) -> int:
@@ -215,11 +263,15 @@ def count_tasks(user: User, flt: TaskFilter, ctx: StatusContext) -> int:
     return db.session.scalar(select(func.count()).select_from(query.subquery()))
 
 
-def task_rows_query(user: User, flt: TaskFilter, ctx: StatusContext):
+def task_rows_query(user: User, flt: TaskFilter, ctx: StatusContext, facts_out=None):
     """The filtered query as rows of (task, time status, due date in force on
     ``ctx.as_of``), with what a list of tasks shows loaded eagerly; the caller orders it.
-    Returns the query and the status and due-date expressions to order by."""
-    query, status_expr, due = filtered_query_with_due(user, flt, ctx)
+    Returns the query and the status and due-date expressions to order by (and puts the
+    facts in force in ``facts_out``, a list, when given)."""
+    query, status_expr, facts = filtered_query_with_facts(user, flt, ctx)
+    due = facts.due
+    if facts_out is not None:
+        facts_out.append(facts)
     query = query.add_columns(due.label("due_on")).options(
         joinedload(Task.lead_unit),
         joinedload(Task.directive),
@@ -254,10 +306,11 @@ def list_tasks(
 
 
 def overdue_days(task: Task, ctx: StatusContext) -> int | None:
-    """Calendar days past the current due date as of ctx (None when not overdue)."""
-    if task.current_due_on is None or ctx.as_of <= task.current_due_on:
+    """Calendar days past the due date in force as of ctx (None when not overdue)."""
+    due = due_in_force_on(task, ctx)
+    if due is None or ctx.as_of <= due:
         return None
-    return (ctx.as_of - task.current_due_on).days
+    return (ctx.as_of - due).days
 
 
 __all__ = [
@@ -267,6 +320,7 @@ __all__ = [
     "count_tasks",
     "filtered_query",
     "filtered_query_with_due",
+    "filtered_query_with_facts",
     "list_tasks",
     "overdue_days",
     "status_context",

@@ -3,6 +3,8 @@
 Each function takes the acting user and ``now`` (an aware datetime), checks the policy and
 the workflow state, changes the rows and writes the AuditEvent in the same transaction.
 The caller commits. Refusals raise ``WorkflowError`` with a message for the person.
+Extension requests are in ``services.extensions``; every change of a task's state, due
+date or lead unit goes through ``services.history``, which keeps its effective date.
 """
 
 from __future__ import annotations
@@ -15,13 +17,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import policy
-from ..calendar import load_calendar, local_date
+from ..calendar import local_date
 from ..extensions import db
 from ..models import (
     AuditEvent,
     Directive,
-    DueDateChange,
-    ExtensionRequest,
     ExtensionStatus,
     Task,
     TaskState,
@@ -30,6 +30,7 @@ from ..models import (
 )
 from ..policy import Action
 from . import audit, files
+from .history import change_lead_unit, move_due_date, set_state
 
 OPEN_STATES = frozenset({TaskState.ASSIGNED, TaskState.IN_PROGRESS})
 
@@ -71,6 +72,13 @@ def _apply(obj, values: dict[str, Any]) -> dict[str, list]:
             changes[name] = [_plain(before), _plain(value)]
             setattr(obj, name, value)
     return changes
+
+
+def _state(task: Task, new_state: str, action: str, actor: User, now: datetime) -> dict:
+    """Change the state through the dated history; the audit entry's part of it."""
+    before = task.state
+    set_state(task, new_state, action=action, actor=actor, now=now)
+    return {} if before == task.state else {"state": [before, task.state]}
 
 
 # --- directives ----------------------------------------------------------------------------
@@ -214,35 +222,6 @@ def _changed_meanwhile(*, task_id: int | None = None, object_type=None, object_i
     )
 
 
-def move_due_date(
-    task: Task,
-    new_due: date | None,
-    *,
-    actor: User,
-    now: datetime,
-    extension_request: ExtensionRequest | None = None,
-) -> None:
-    """The one way to change current_due_on: every move writes a DueDateChange row, so
-    statistics as of a past date use the due date that was in force then."""
-    old = task.current_due_on
-    if old == new_due:
-        return
-    task.current_due_on = new_due
-    if task.original_due_on is None or new_due is None:
-        task.original_due_on = new_due
-    db.session.add(
-        DueDateChange(
-            task_id=task.id,
-            changed_at=now,
-            effective_on=local_date(now),
-            old_due_on=old,
-            new_due_on=new_due,
-            extension_request_id=extension_request.id if extension_request else None,
-            actor_id=actor.id,
-        )
-    )
-
-
 def edit_task(
     actor: User, task: Task, values: dict[str, Any], *, version: int, now: datetime
 ) -> Task:
@@ -258,7 +237,11 @@ def edit_task(
     plain["is_priority"] = bool(plain.get("is_priority"))
     plain["is_urgent"] = bool(plain.get("is_urgent"))
     plain["assigned_on"] = plain.get("assigned_on") or task.assigned_on
+    new_lead = plain.pop("lead_unit_id")
     changes = _apply(task, plain)
+    if new_lead != task.lead_unit_id:
+        changes["lead_unit_id"] = [task.lead_unit_id, new_lead]
+        change_lead_unit(task, new_lead, actor=actor, now=now)
     new_due = values.get("current_due_on")
     if new_due != task.current_due_on:
         changes["current_due_on"] = [_plain(task.current_due_on), _plain(new_due)]
@@ -303,7 +286,7 @@ def withdraw_task(actor: User, task: Task, *, reason: str, now: datetime) -> Tas
     if not (reason or "").strip():
         raise WorkflowError(_("Please give a reason."))
     before = task.state
-    task.state = TaskState.WITHDRAWN
+    set_state(task, TaskState.WITHDRAWN, action="withdraw", actor=actor, now=now)
     task.withdrawn_on = local_date(now)
     task.updated_at = now
     _cancel_pending_extensions(task, actor, now, reason)
@@ -358,9 +341,8 @@ def report_progress(
         created_at=now,
     )
     db.session.add(report)
-    changes = _apply(
-        task, {"progress": progress, "last_report_on": today, "state": TaskState.IN_PROGRESS}
-    )
+    changes = _apply(task, {"progress": progress, "last_report_on": today})
+    changes.update(_state(task, TaskState.IN_PROGRESS, "report", actor, now))
     task.updated_at = now
     db.session.flush()  # a database refusal comes before anything is written to disk
     if checked:
@@ -390,11 +372,11 @@ def submit_result(
         "result_doc_number": (doc_number or "").strip() or None,
         "result_doc_on": doc_on,
         "submitted_on": local_date(now),
-        "state": TaskState.AWAITING_CONFIRMATION,
         "progress": 100,
     }
     checked = _check_upload(upload)
     changes = _apply(task, values)
+    changes.update(_state(task, TaskState.AWAITING_CONFIRMATION, "submit", actor, now))
     if checked:
         # The timeline shows the name the person chose, never the stored path.
         before = files.display_name(task.result_file, task.result_file_name) or None
@@ -430,12 +412,13 @@ def confirm_result(actor: User, task: Task, *, remark: str | None = None, now: d
     changes = _apply(
         task,
         {
-            "state": TaskState.COMPLETED,
             "completed_on": completed,
+            "confirmed_on": today,
             "confirmed_by_id": actor.id,
             "confirmation_remark": (remark or "").strip() or None,
         },
     )
+    changes.update(_state(task, TaskState.COMPLETED, "confirm", actor, now))
     task.confirmed_at = now
     task.updated_at = now
     audit.record(
@@ -454,177 +437,16 @@ def return_result(actor: User, task: Task, *, reason: str, now: datetime) -> Tas
     changes = _apply(
         task,
         {
-            "state": TaskState.IN_PROGRESS,
             "return_count": task.return_count + 1,
             "submitted_on": None,
         },
     )
+    changes.update(_state(task, TaskState.IN_PROGRESS, "return", actor, now))
     task.updated_at = now
     audit.record(
         "task.return", actor=actor, obj=task, task_id=task.id, changes=changes, note=reason
     )
     return task
-
-
-# --- extensions ----------------------------------------------------------------------------
-
-
-def pending_extension(task: Task) -> ExtensionRequest | None:
-    for request in task.extension_requests:
-        if request.status == ExtensionStatus.PENDING:
-            return request
-    return None
-
-
-def request_extension(
-    actor: User,
-    task: Task,
-    *,
-    proposed_due_on: date | None,
-    reason: str,
-    letter_number: str | None = None,
-    now: datetime,
-) -> ExtensionRequest:
-    _require(actor, Action.REQUEST_EXTENSION, task)
-    _require_state(task, TaskState.ASSIGNED, TaskState.IN_PROGRESS)
-    config = current_app.config
-    due = task.current_due_on
-    if due is None:
-        raise WorkflowError(_("A task without a due date cannot be extended."))
-    if pending_extension(task) is not None:
-        raise WorkflowError(_("An extension request for this task is already waiting."))
-    if task.extension_count >= config["EXTENSION_MAX_COUNT"]:
-        raise WorkflowError(
-            _(
-                "Refused: this task has already been extended %(n)s times, the most allowed.",
-                n=task.extension_count,
-            )
-        )
-    today = local_date(now)
-    if today > due:
-        if not config["EXTENSION_ALLOWED_AFTER_DUE"]:
-            raise WorkflowError(_("Refused: the due date has passed."))
-    else:
-        days_left = load_calendar().working_days_between(today, due)
-        minimum = config["EXTENSION_MIN_WORKING_DAYS_BEFORE_DUE"]
-        if days_left < minimum:
-            raise WorkflowError(
-                _(
-                    "Refused: an extension must be requested at least %(min)s working days "
-                    "before the due date (%(left)s left).",
-                    min=minimum,
-                    left=days_left,
-                )
-            )
-    if proposed_due_on is None or proposed_due_on <= due:
-        raise WorkflowError(_("The proposed date must be after the current due date."))
-    if not (reason or "").strip():
-        raise WorkflowError(_("Please give a reason."))
-    request = ExtensionRequest(
-        task=task,
-        requested_by_id=actor.id,
-        requested_at=now,
-        due_on_before=due,
-        proposed_due_on=proposed_due_on,
-        reason=reason.strip(),
-        letter_number=(letter_number or "").strip() or None,
-        status=ExtensionStatus.PENDING,
-    )
-    db.session.add(request)
-    db.session.flush()
-    audit.record(
-        "extension.request",
-        actor=actor,
-        obj=request,
-        task_id=task.id,
-        changes={"proposed_due_on": [_plain(due), _plain(proposed_due_on)]},
-        note=request.reason,
-    )
-    return request
-
-
-def decide_extension(
-    actor: User,
-    request: ExtensionRequest,
-    *,
-    decision: str,
-    new_due_on: date | None = None,
-    note: str | None = None,
-    now: datetime,
-) -> ExtensionRequest:
-    """decision: "approve" (with new_due_on, the proposed date by default), "reject", or
-    "withdraw" (the task is withdrawn instead)."""
-    task = request.task
-    _require(actor, Action.DECIDE_EXTENSION, task)
-    if request.status != ExtensionStatus.PENDING:
-        raise WorkflowError(_("This request has already been decided."))
-    if decision == "withdraw":
-        withdraw_task(actor, task, reason=note or _("Withdrawn on an extension request"), now=now)
-        return request
-    request.decided_by_id = actor.id
-    request.decided_at = now
-    request.decision_note = (note or "").strip() or None
-    if decision == "approve":
-        new_due = new_due_on or request.proposed_due_on
-        if task.current_due_on is not None and new_due <= task.current_due_on:
-            raise WorkflowError(_("The new due date must be after the current due date."))
-        before = task.current_due_on
-        request.status = ExtensionStatus.APPROVED
-        request.approved_due_on = new_due
-        move_due_date(task, new_due, actor=actor, now=now, extension_request=request)
-        task.extension_count += 1
-        task.updated_at = now
-        audit.record(
-            "extension.approve",
-            actor=actor,
-            obj=request,
-            task_id=task.id,
-            changes={
-                "current_due_on": [_plain(before), _plain(new_due)],
-                "extension_count": [task.extension_count - 1, task.extension_count],
-            },
-            note=request.decision_note,
-        )
-    elif decision == "reject":
-        request.status = ExtensionStatus.REJECTED
-        audit.record(
-            "extension.reject",
-            actor=actor,
-            obj=request,
-            task_id=task.id,
-            note=request.decision_note,
-        )
-    else:
-        raise WorkflowError(_("Unknown decision."))
-    return request
-
-
-def pending_extensions_for(user: User) -> list[ExtensionRequest]:
-    """The requests waiting for ``user``'s decision (Office: all; leader: their tasks)."""
-    query = (
-        select(ExtensionRequest)
-        .join(Task)
-        .where(ExtensionRequest.status == ExtensionStatus.PENDING)
-        .order_by(ExtensionRequest.requested_at)
-    )
-    if user.role == "leader":
-        query = query.where(Task.assigned_by_id == user.id)
-    elif user.role != "office":
-        return []
-    return list(db.session.scalars(query))
-
-
-def count_pending_extensions_for(user: User) -> int:
-    if user.role not in ("office", "leader"):
-        return 0
-    query = (
-        select(func.count(ExtensionRequest.id))
-        .join(Task)
-        .where(ExtensionRequest.status == ExtensionStatus.PENDING)
-    )
-    if user.role == "leader":
-        query = query.where(Task.assigned_by_id == user.id)
-    return db.session.scalar(query) or 0
 
 
 def timeline(task: Task) -> list[AuditEvent]:
