@@ -15,9 +15,7 @@ import http.cookiejar
 import os
 import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +27,8 @@ from sqlalchemy import create_engine, make_url, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.gunicorn_server import free_port, start_gunicorn  # noqa: E402
 
 PASSWORD = "benchmark password 2021"
 EMAIL = "bench.leader@tracker.local"
@@ -64,29 +64,6 @@ def load(url: str, tasks: int, units: int) -> None:
                 c.execute(text("ANALYZE"))
         print(f"  loaded {summary} in {time.perf_counter() - started:.0f} s", flush=True)
         db.engine.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
-    env = dict(os.environ, TRACKER_DATABASE_URL=url, TRACKER_SECRET_KEY="bench-secret-key")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
-         f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not start")
 
 
 def sign_in(base: str) -> urllib.request.OpenerDirector:

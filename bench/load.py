@@ -21,9 +21,7 @@ import http.cookiejar
 import os
 import random
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -35,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.gunicorn_server import free_port, start_gunicorn  # noqa: E402
 
 PASSWORD = "benchmark password 2021"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -85,29 +85,6 @@ def accounts(url: str, heads: int, leaders: int) -> dict[str, list]:
         db.session.commit()
         db.engine.dispose()
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_gunicorn(url: str, port: int, args) -> subprocess.Popen:
-    env = dict(os.environ, TRACKER_DATABASE_URL=url, TRACKER_SECRET_KEY="bench-secret-key")
-    command = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(args.workers), "-b",
-               f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "256"]  # fmt: skip
-    if args.threads > 1:
-        command += ["--worker-class", "gthread", "--threads", str(args.threads)]
-    process = subprocess.Popen([*command, "wsgi:app"], cwd=ROOT, env=env)
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not start")
 
 
 class Person:
@@ -230,7 +207,7 @@ def main() -> None:
     heads = max(0, args.users - args.leaders - 1)
     people = accounts(args.url, heads, args.leaders)
     port = free_port()
-    process = start_gunicorn(args.url, port, args)
+    process = start_gunicorn(args.url, port, args.workers, args.threads)
     base = f"http://127.0.0.1:{port}"
     results: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, list[str]] = defaultdict(list)
