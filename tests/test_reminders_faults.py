@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 
+import flask
 from sqlalchemy import delete
 
 from tests.conftest import PASSWORD, csrf_token_from, make_task, make_user
@@ -14,7 +15,8 @@ from tests.smtp import SmtpServer
 from tests.test_reminders import Office, at, many_tasks, rows, run
 from tracker.extensions import db
 from tracker.models import Escalation, OutboxState, Task, TaskState
-from tracker.reminders import EndReason, Kind, Reason, health
+from tracker.reminders import EndReason, Kind, Reason, delivery, health
+from tracker.reminders.delivery import make_transport
 from tracker.reminders.outbox import OutboxItem, insert_items
 
 
@@ -392,3 +394,50 @@ def test_a_mail_refused_outright_leaves_no_message_id_for_another_mail(app, smtp
     assert (first.sent, second.sent) == (2, 2)
     ids = [m["Message-ID"] for m in smtp_down.messages]
     assert len(ids) == 4 == len(set(ids))
+
+
+def test_a_long_deliver_command_keeps_its_leases_as_the_other_workers_count_them(
+    app, smtp, worker_apps, monkeypatch
+):
+    """``tracker reminders deliver`` working through a backlog of several batches, with
+    the scheduler's minute pass running beside it (bench/outbox_faults.py, scenario 7).
+    Each mail takes the server 45 s, less than the 60 s lease; while the command's second
+    mail is on its way, 75 s after it started, the other worker takes over nothing of it:
+    every mail arrives once."""
+    o = Office()
+    many_tasks(o, 3)  # 4 mails: three focal people and the monitor
+    settings = {"REMINDER_BATCH_SIZE": 1, "REMINDER_LEASE_SECONDS": 60}
+    command, scheduler = worker_apps(smtp.port, **settings), worker_apps(smtp.port, **settings)
+    start = at(date(2021, 3, 11))
+    run(command, "plan", start)
+    elapsed = [0.0]  # seconds since ``start``, as the server's slowness makes them pass
+
+    def pass_clock(now):  # delivery.pass_clock on this test's clock instead of monotonic
+        begun = elapsed[0]
+        return lambda: now + timedelta(seconds=elapsed[0] - begun)
+
+    class SlowServer:
+        """The real SMTP transport, 45 s per mail for the command's process."""
+
+        def __init__(self):
+            self.inner = make_transport()
+
+        def send(self, message):
+            if flask.current_app._get_current_object() is command:
+                mails_of_command.append(message["Message-ID"])
+                elapsed[0] += 30
+                if len(mails_of_command) == 2:  # the scheduler's pass, mid-send
+                    run(scheduler, "deliver", start + timedelta(seconds=elapsed[0]))
+                elapsed[0] += 15
+            self.inner.send(message)
+
+        def close(self):
+            self.inner.close()
+
+    mails_of_command: list[str] = []
+    monkeypatch.setattr(delivery, "pass_clock", pass_clock)
+    monkeypatch.setattr(delivery, "make_transport", SlowServer)
+    cli(command, "reminders", "deliver", "--at", start.isoformat())
+    ids = [m["Message-ID"] for m in smtp.messages]
+    assert sorted(ids) == sorted(set(ids)) and len(ids) == 4
+    assert len(rows(state=OutboxState.SENT)) == 6

@@ -190,10 +190,16 @@ def deliver(
 
 def deliver_all(now: datetime, *, max_passes: int = 1000) -> DeliveryResult:
     """Passes one after another until nothing due is left (``tracker reminders deliver``
-    and ``run``: a day's backlog in one command), or a pass makes no progress."""
+    and ``run``: a day's backlog in one command), or a pass makes no progress.
+
+    Each pass runs as of ``now`` plus the time the command has spent so far: its claim and
+    fences measure leases in the same time as every other worker. Passes all dated ``now``
+    would, once the command has run longer than a lease, claim and fence rows with leases
+    already over for the others, which would take over and re-send mails on their way."""
     total = DeliveryResult()
+    clock = pass_clock(now)
     for _ in range(max_passes):
-        result = deliver(now)
+        result = deliver(clock(), clock=clock)
         for name in ("claimed", "mails", "sent", "retried", "failed", "cancelled", "lost"):
             setattr(total, name, getattr(total, name) + getattr(result, name))
         total.paused += result.paused
