@@ -73,7 +73,7 @@ OPEN = (OutboxState.PENDING, OutboxState.SENDING)
 
 class Sink(Handler):
     """tests/smtp.py's handler, plus: 451 to every RCPT until ``defer_until`` (monotonic),
-    and ``on_message(count)`` called once a mail is recorded, before its 250 goes out."""
+    and ``on_message(count, recipients)`` called once a mail is recorded, before its 250."""
 
     def __init__(self):
         super().__init__()
@@ -95,7 +95,7 @@ class Sink(Handler):
             self.messages.append((list(envelope.rcpt_tos), message))
             count = len(self.messages)
         if self.on_message is not None:
-            self.on_message(count)
+            self.on_message(count, list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
     def reset(self) -> None:
@@ -207,6 +207,7 @@ class Database:
                     OUTBOX.c.last_error,
                     OUTBOX.c.claimed_by,
                     OUTBOX.c.recipient_id,
+                    OUTBOX.c.day,
                     User.__table__.c.email,
                 ).join(User.__table__, User.__table__.c.id == OUTBOX.c.recipient_id)
             ).all()
@@ -325,6 +326,7 @@ class Outcome:
     same_content: int = 0
     same_reminder: int = 0
     lost: int = 0
+    hidden: int = 0  # reminders only in a second copy under a reused Message-ID
     seconds: float = 0.0
     allowed_same_id: int = 0
     notes: list[str] = field(default_factory=list)
@@ -348,30 +350,47 @@ def assess(outcome: Outcome, db: Database, server: Server, log: Path) -> None:
     outcome.same_id = sum(len(copies) - 1 for copies in by_id.values())
     content = Counter()
     said = Counter()
-    stated: dict[str, set] = {}
+    stated: dict[str, list[set]] = {}  # per Message-ID, the reminders of each copy
     for mid, copies in by_id.items():
-        rcpts, message = copies[0]
-        body = message.get_body(("plain",)).get_content()
-        content[(tuple(sorted(rcpts)), str(message["Subject"]), body)] += 1
-        stated[mid] = reminders_in(body)
-        for kind, task_id in stated[mid]:
-            for rcpt in rcpts:
+        stated[mid] = []
+        for n, (rcpts, message) in enumerate(copies):
+            body = message.get_body(("plain",)).get_content()
+            stated[mid].append(reminders_in(body))
+            if n == 0:  # a second copy under one Message-ID is counted above
+                content[(tuple(sorted(rcpts)), str(message["Subject"]), body)] += 1
+        for kind, task_id in set().union(*stated[mid]):
+            for rcpt in copies[0][0]:
                 said[(rcpt, kind, task_id)] += 1
     outcome.same_content = sum(n - 1 for n in content.values() if n > 1)
     outcome.same_reminder = sum(n - 1 for n in said.values() if n > 1)
-    lost = []
+    lost, hidden = [], []
     for row in rows:
         if row.state != OutboxState.SENT:
             continue
         copies = by_id.get(row.message_id or "")
-        received_it = bool(copies) and row.email in copies[0][0]
-        if not received_it or (
-            row.kind != "digest" and (row.kind, row.task_id) not in stated[row.message_id]
-        ):
+        if not copies or row.email not in copies[0][0]:
             lost.append(row.id)
+        elif row.kind != "digest":
+            where = [
+                n
+                for n, said_here in enumerate(stated[row.message_id])
+                if (row.kind, row.task_id) in said_here
+            ]
+            if not where:
+                lost.append(row.id)
+            elif where[0] > 0:
+                # Only in a later copy under the first copy's Message-ID: a receiver that
+                # drops a Message-ID it has seen never shows this reminder.
+                hidden.append(f"{row.id} ({row.kind} of {row.day:%d/%m})")
     outcome.lost = len(lost)
+    outcome.hidden = len(hidden)
     if lost:
         outcome.problems.append(f"lost rows {lost[:10]}")
+    if hidden:
+        outcome.problems.append(
+            f"rows {', '.join(hidden[:10])} only in a re-sent mail whose Message-ID an "
+            "earlier, different mail had"
+        )
     if outcome.same_id > outcome.allowed_same_id:
         dup_ids = [mid for mid, copies in by_id.items() if len(copies) > 1]
         outcome.problems.append(
@@ -416,7 +435,10 @@ def report(outcome: Outcome) -> None:
         f"same recipient+content under another Message-ID {outcome.same_content}, "
         f"same reminder in two mails {outcome.same_reminder}"
     )
-    print(f"    lost (marked sent, never received) {outcome.lost} | {outcome.seconds:.1f} s")
+    print(
+        f"    lost (marked sent, never received) {outcome.lost} | only in a re-sent copy under "
+        f"a Message-ID an earlier, different mail had {outcome.hidden} | {outcome.seconds:.1f} s"
+    )
     for note in outcome.notes:
         print(f"    {note}")
     print(f"    {'OK' if outcome.ok else 'PROBLEM: ' + '; '.join(outcome.problems)}")
@@ -453,23 +475,48 @@ def two_workers(db, server, env, args, log, outcome, lease=None, batch=None, sta
 
 def kill_mid_batch(db, server, env, args, log, outcome) -> None:
     server.handler.data_delay = args.slow
-    env = env | {"TRACKER_REMINDER_LEASE_SECONDS": str(args.kill_lease)}
+    base = env
+    env = env | {
+        "TRACKER_REMINDER_LEASE_SECONDS": str(args.kill_lease),
+        "TRACKER_REMINDER_BATCH_SIZE": str(args.kill_batch),  # a pass shorter than the lease
+    }
     victim = Worker("victim", env, log)
     killed = threading.Event()
 
-    def on_message(count: int) -> None:
-        # The server has the mail; the worker dies before it hears the 250.
-        if count == args.kill_after and not killed.is_set() and victim.kill() is not None:
+    def waiting_rows(recipients: list[str]) -> int:
+        """The recipient's rows not in the victim's claim (another day's, say)."""
+        with db.engine.connect() as conn:
+            return conn.scalar(
+                select(func.count())
+                .select_from(OUTBOX.join(User.__table__))
+                .where(
+                    User.__table__.c.email.in_(recipients),
+                    OUTBOX.c.state == OutboxState.PENDING,
+                )
+            )
+
+    def on_message(count: int, recipients: list[str]) -> None:
+        # The server has the mail; the worker dies before it hears the 250. With
+        # --kill-when=joined, at a mail whose recipient has rows the re-send will take in.
+        if count < args.kill_after or killed.is_set():
+            return
+        if args.kill_when == "joined" and not waiting_rows(recipients):
+            return
+        if victim.kill() is not None:
             killed.set()
+            outcome.notes.append(
+                f"killed at mail {count}, to {recipients[0]}: {waiting_rows(recipients)} "
+                "rows of that recipient were waiting outside the killed worker's claim"
+            )
 
     server.handler.on_message = on_message
     started = time.monotonic()
     thread = threading.Thread(target=victim.run_once, daemon=True)
     thread.start()
-    if not killed.wait(timeout=args.deadline):
-        outcome.problems.append("the delivery process was not killed")
+    thread.join()  # killed, or done without the moment coming
+    if not killed.is_set():
+        outcome.problems.append("the delivery process ended before it could be killed")
         return
-    thread.join()
     killed_at = time.monotonic()
     pid = victim.killed[0]
     with db.engine.connect() as conn:
@@ -479,11 +526,15 @@ def kill_mid_batch(db, server, env, args, log, outcome) -> None:
             .where(OUTBOX.c.state == OutboxState.SENDING, OUTBOX.c.claimed_by.like(f"%:{pid}:%"))
         )
     outcome.notes.append(
-        f"killed pid {pid} after mail {args.kill_after} ({killed_at - started:.1f} s), "
+        f"killed pid {pid} {killed_at - started:.1f} s after it started, "
         f"{stranded} rows left in sending with its lease ({args.kill_lease} s)"
     )
     outcome.allowed_same_id = 1
-    fresh = Worker("fresh", env, log)
+    # A fresh process (the scheduler restarted, an operator's command) once the lease is
+    # over, with the default lease and a batch that takes everything left in one claim:
+    # the stranded rows with the other rows due of the same people.
+    time.sleep(max(0.0, killed_at + args.kill_lease + 1 - time.monotonic()))
+    fresh = Worker("fresh", base | {"TRACKER_REMINDER_BATCH_SIZE": str(args.fresh_batch)}, log)
     deadline = time.monotonic() + args.deadline
     taken_over: list[float] = []
 
@@ -714,7 +765,8 @@ def describe(key: str, args) -> str:
     title = SCENARIOS[key][0]
     extra = {
         "1": f" (DATA {args.slow} s, lease {args.lease} s)",
-        "2": f" (DATA {args.slow} s, lease {args.kill_lease} s)",
+        "2": f" (DATA {args.slow} s; killed: batch {args.kill_batch} mails, lease "
+        f"{args.kill_lease} s, at: {args.kill_when}; fresh: batch {args.fresh_batch})",
         "3": f" ({args.defer_seconds} s of 451)",
         "4": f" ({args.outage_hours} h in {args.step_minutes}-minute steps)",
         "7": f" (DATA {args.slow} s, batch {args.batch7} mails, lease {args.lease7} s)",
@@ -764,7 +816,15 @@ def main() -> int:
     parser.add_argument("--slow", type=float, default=0.3, help="seconds per DATA (1, 2)")
     parser.add_argument("--lease", type=int, default=2, help="lease seconds (1)")
     parser.add_argument("--kill-lease", type=int, default=5, help="lease seconds (2)")
+    parser.add_argument("--kill-batch", type=int, default=10, help="batch size (2)")
+    parser.add_argument("--fresh-batch", type=int, default=1000, help="batch after (2)")
     parser.add_argument("--kill-after", type=int, default=15, help="mails before the kill (2)")
+    parser.add_argument(
+        "--kill-when",
+        choices=("joined", "any"),
+        default="joined",
+        help="kill at a mail whose recipient has rows outside the claim (joined) or at any (2)",
+    )
     parser.add_argument("--defer-seconds", type=float, default=60, help="451 for this long (3)")
     parser.add_argument("--retry-base", type=int, default=10, help="retry base seconds (3)")
     parser.add_argument("--outage-hours", type=float, default=3)
@@ -798,7 +858,7 @@ def main() -> int:
     print()
     print(
         f"{'database':<11} {'scenario':<9} {'sent':>5} {'canc':>5} {'fail':>5} {'pend':>5} "
-        f"{'mails':>6} {'ids':>5} {'dupID':>5} {'dupC':>5} {'lost':>5} {'s':>6}  result"
+        f"{'mails':>6} {'ids':>5} {'dupID':>5} {'dupC':>5} {'lost':>5} {'hid':>5} {'s':>6}  result"
     )
     for o in outcomes:
         s = o.states
@@ -806,7 +866,7 @@ def main() -> int:
             f"{o.label:<11} {o.scenario.split('.')[0]:<9} {s['sent']:>5} {s['cancelled']:>5} "
             f"{s['failed']:>5} {s['pending'] + s['sending']:>5} {o.received:>6} "
             f"{o.distinct_ids:>5} {o.same_id:>5} {o.same_content + o.same_reminder:>5} "
-            f"{o.lost:>5} {o.seconds:>6.1f}  {'OK' if o.ok else 'PROBLEM'}"
+            f"{o.lost:>5} {o.hidden:>5} {o.seconds:>6.1f}  {'OK' if o.ok else 'PROBLEM'}"
         )
     print(f"total {time.monotonic() - started:.0f} s")
     return 0 if outcomes and all(o.ok for o in outcomes) else 1
