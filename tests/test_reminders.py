@@ -778,8 +778,9 @@ def test_a_mail_accepted_before_the_worker_died_is_re_sent_with_the_same_message
     [first] = smtp.take()
     assert [r.state for r in rows()] == [OutboxState.SENDING]
     monkeypatch.undo()
-    # Meanwhile the mail gains a row that sorts first (an escalation for the same person
-    # and day): the re-send still carries the Message-ID the first attempt stored.
+    # Meanwhile an escalation for the same person and day is recorded: the re-send is the
+    # same mail under the Message-ID the first attempt stored (a receiver that drops the
+    # duplicate loses nothing), and the escalation goes in a mail of its own.
     escalation = Escalation(
         task_id=task.id, kind="reminder", note="Đề nghị khẩn trương.", created_at=now
     )
@@ -803,13 +804,15 @@ def test_a_mail_accepted_before_the_worker_died_is_re_sent_with_the_same_message
     # The fence extended the lease from the pass's own clock (now + the seconds it had run):
     # a minute past the lease, whatever the machine's load.
     taken_over = run(worker, "deliver", now + timedelta(seconds=360))
-    assert (taken_over.claimed, taken_over.mails, taken_over.sent) == (2, 1, 2)
-    [again] = smtp.take()
+    assert (taken_over.claimed, taken_over.mails, taken_over.sent) == (2, 2, 2)
+    again, escalated = sorted(smtp.take(), key=lambda m: m["Message-ID"] != first["Message-ID"])
     assert again["Message-ID"] == first["Message-ID"]
-    assert "Đề nghị khẩn trương." in again.get_body(("plain",)).get_content()
+    assert again.get_body(("plain",)).get_content() == first.get_body(("plain",)).get_content()
+    assert "Đề nghị khẩn trương." in escalated.get_body(("plain",)).get_content()
+    assert escalated["Message-ID"] != first["Message-ID"]
     sent = rows()
     assert {r.state for r in sent} == {OutboxState.SENT}
-    assert {r.message_id for r in sent} == {first["Message-ID"]}
+    assert {r.message_id for r in sent} == {first["Message-ID"], escalated["Message-ID"]}
 
 
 def test_delivery_passes_never_overlap_inside_one_scheduler(app):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 
+import flask
 from sqlalchemy import delete
 
 from tests.conftest import PASSWORD, csrf_token_from, make_task, make_user
@@ -14,7 +15,8 @@ from tests.smtp import SmtpServer
 from tests.test_reminders import Office, at, many_tasks, rows, run
 from tracker.extensions import db
 from tracker.models import Escalation, OutboxState, Task, TaskState
-from tracker.reminders import EndReason, Kind, Reason, health
+from tracker.reminders import EndReason, Kind, Reason, delivery, health
+from tracker.reminders.delivery import make_transport
 from tracker.reminders.outbox import OutboxItem, insert_items
 
 
@@ -402,3 +404,93 @@ def test_delivering_a_backlog_stops_at_its_time_limit(app, smtp, worker_apps):
     output = cli(worker, "reminders", "run", "--at", "2021-03-11T08:00", "--time-limit", "1")
     assert "Delivered 1 mails" in output and "Stopped at the time limit" in output
     assert len(rows(state=OutboxState.PENDING)) == 5  # of 6: one mail had one row
+
+
+def test_a_long_deliver_command_keeps_its_leases_as_the_other_workers_count_them(
+    app, smtp, worker_apps, monkeypatch
+):
+    """``tracker reminders deliver`` working through a backlog of several batches, with
+    the scheduler's minute pass running beside it (bench/outbox_faults.py, scenario 7).
+    Each mail takes the server 45 s, less than the 60 s lease; while the command's second
+    mail is on its way, 75 s after it started, the other worker takes over nothing of it:
+    every mail arrives once."""
+    o = Office()
+    many_tasks(o, 3)  # 4 mails: three focal people and the monitor
+    settings = {"REMINDER_BATCH_SIZE": 1, "REMINDER_LEASE_SECONDS": 60}
+    command, scheduler = worker_apps(smtp.port, **settings), worker_apps(smtp.port, **settings)
+    start = at(date(2021, 3, 11))
+    run(command, "plan", start)
+    elapsed = [0.0]  # seconds since ``start``, as the server's slowness makes them pass
+
+    def pass_clock(now):  # delivery.pass_clock on this test's clock instead of monotonic
+        begun = elapsed[0]
+        return lambda: now + timedelta(seconds=elapsed[0] - begun)
+
+    class SlowServer:
+        """The real SMTP transport, 45 s per mail for the command's process."""
+
+        def __init__(self):
+            self.inner = make_transport()
+
+        def send(self, message):
+            if flask.current_app._get_current_object() is command:
+                mails_of_command.append(message["Message-ID"])
+                elapsed[0] += 30
+                if len(mails_of_command) == 2:  # the scheduler's pass, mid-send
+                    run(scheduler, "deliver", start + timedelta(seconds=elapsed[0]))
+                elapsed[0] += 15
+            self.inner.send(message)
+
+        def close(self):
+            self.inner.close()
+
+    mails_of_command: list[str] = []
+    monkeypatch.setattr(delivery, "pass_clock", pass_clock)
+    monkeypatch.setattr(delivery, "make_transport", SlowServer)
+    cli(command, "reminders", "deliver", "--at", start.isoformat())
+    ids = [m["Message-ID"] for m in smtp.messages]
+    assert sorted(ids) == sorted(set(ids)) and len(ids) == 4
+    assert len(rows(state=OutboxState.SENT)) == 6
+
+
+def test_a_poison_row_fails_alone_in_a_mail_with_other_reminders(app, smtp, worker_apps):
+    """The lead unit's head has an overdue notice and an escalation whose record is gone:
+    the overdue notice still goes out, only the escalation row fails."""
+    o = Office()
+    task = make_task(
+        o.directive,
+        o.lead,
+        title="Việc quá hạn của trưởng phòng",
+        assigned_on=date(2021, 3, 1),
+        due_on=date(2021, 3, 10),
+    )  # no focal person: the head gets its overdue notice
+    escalation = Escalation(task_id=task.id, kind="criticism", note="Chậm tiến độ.")
+    db.session.add(escalation)
+    db.session.flush()
+    now = at(date(2021, 3, 11))
+    insert_items(
+        db.session,
+        [
+            OutboxItem(
+                Kind.ESCALATION,
+                date(2021, 3, 11),
+                o.head.id,
+                Reason.HEAD,
+                task.id,
+                {"escalation_id": escalation.id},
+                key_part=f"{task.id}.{escalation.id}",
+            )
+        ],
+        now,
+    )
+    db.session.execute(delete(Escalation).where(Escalation.id == escalation.id))
+    db.session.commit()
+    worker = worker_apps(smtp.port)
+    run(worker, "plan", now)
+    result = run(worker, "deliver", now)
+    assert (result.mails, result.sent, result.failed) == (1, 1, 1)
+    [mail] = smtp.messages
+    assert mail["To"].addresses[0].addr_spec == "head@test.local"
+    assert "quá hạn 1 ngày" in body(mail)
+    [failed] = rows(state=OutboxState.FAILED)
+    assert (failed.kind, failed.end_reason) == (Kind.ESCALATION, EndReason.COMPOSE_FAILED)

@@ -125,8 +125,11 @@ def compose(
     digest_tasks = _digest_tasks(session, rows, today, config)
     escalations = _escalations(session, rows)
     # One mail per person per pass: rows of an earlier day (an assignment caught by the
-    # look-back, a reminder delayed by an outage) travel with today's.
-    groups: dict[int, list[OutboxMessage]] = defaultdict(list)
+    # look-back, a reminder delayed by an outage) travel with today's. Except a re-send: the
+    # rows of a mail that may have reached the server (their stored Message-ID) go again
+    # exactly as they went, under that ID, and rows that joined since go in a mail of their
+    # own; a receiver that drops the duplicate ID would drop them with it otherwise.
+    groups: dict[tuple[int, str | None], list[OutboxMessage]] = defaultdict(list)
     for row in rows:
         try:
             reason = not_entitled(row) or no_longer_true(
@@ -143,16 +146,14 @@ def compose(
         if reason is not None:
             out.ended[reason].append(row.id)
             continue
-        groups[row.recipient_id].append(row)
+        groups[(row.recipient_id, row.message_id)].append(row)
+
+    def build(group):
+        return _message(group, now, today, calendar, digest_tasks, escalations)
+
     for group in groups.values():
-        try:
-            message = _message(group, now, today, calendar, digest_tasks, escalations)
-        except Exception as exc:
-            log.exception(
-                "reminders.compose cannot build the mail of outbox rows %s",
-                [row.id for row in group],
-            )
-            out.poison.append(([row.id for row in group], f"{type(exc).__name__}: {exc}"))
+        message, group = _build_isolated(group, build, out)
+        if message is None:
             continue
         infos = [
             RowInfo(
@@ -168,6 +169,35 @@ def compose(
         ]
         out.mails.append((message, infos))
     return out
+
+
+def _build_isolated(group, build, out: Composed):
+    """The mail of ``group``; if it cannot be built, the rows that cannot be built even
+    alone fail (in ``out.poison``) and the mail goes out with the others."""
+    try:
+        return build(group), group
+    except Exception as exc:
+        log.exception(
+            "reminders.compose cannot build the mail of outbox rows %s", [r.id for r in group]
+        )
+        error = f"{type(exc).__name__}: {exc}"
+    if len(group) == 1:
+        out.poison.append(([group[0].id], error))
+        return None, group
+    good = []
+    for row in group:
+        try:
+            build([row])
+            good.append(row)
+        except Exception as exc:
+            out.poison.append(([row.id], f"{type(exc).__name__}: {exc}"))
+    if not good:
+        return None, group
+    try:
+        return build(good), good
+    except Exception:  # each builds alone but not together: none of them is the culprit
+        out.poison.append(([row.id for row in good], error))
+        return None, good
 
 
 def _digest_tasks(session, rows, today: date, config) -> dict[int, Task]:
@@ -283,10 +313,11 @@ def _message(
 
 
 def message_id(group, domain: str) -> str:
-    """One Message-ID per mail for ever: the one already stored on any of its rows (a
-    re-send after a crash, even if a row joined the mail since), else a new one from its
-    first row. ``fence`` stores it on all the rows before the mail is sent, so the
-    receiving side can drop the duplicate of a mail accepted just before a crash."""
+    """One Message-ID per mail for ever: the one stored on its rows (a re-send after a
+    crash: compose() groups rows by their stored ID, so a re-send is the same rows), else
+    a new one from its first row. ``fence`` stores it on all the rows before the mail is
+    sent, so the receiving side can drop the duplicate of a mail accepted just before a
+    crash."""
     stored = sorted((row.id, row.message_id) for row in group if row.message_id)
     if stored:
         return stored[0][1]
