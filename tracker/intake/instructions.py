@@ -1,0 +1,134 @@
+"""Which sentences carry an instruction, and which only report, praise or recall.
+
+A press report of a working session first tells what the department did (results), then what it
+asked for (proposals), then the leader's conclusion; only the conclusion assigns tasks. So the
+reading starts at the conclusion when the text marks one ("phát biểu kết luận", "kết luận như
+sau", "có ý kiến chỉ đạo như sau"). A sentence is an instruction when it holds a directive word
+(yêu cầu, giao, đề nghị, chỉ đạo, khẩn trương, rà soát, tham mưu, chủ trì, tập trung, chủ động …);
+inside the conclusion or a numbered item an imperative opening verb is enough. A sentence
+reporting what was done, praising, or proposing to the province is not a task.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from .textutil import fold_same_length
+
+_STRONG = re.compile(
+    r"(?<![a-z])(?:yeu cau|de nghi|giao(?! thong| duc| dich| dien| luu| ban| nhan| dat)|"
+    r"chi dao|khan truong|gap rut|can phai|phai|can(?! bo| thiet| cu| doi| thi)|chu tri|"
+    r"tham muu|nhanh chong|chu dong|tap trung|ra soat|nghien cuu|siet chat|day nhanh|"
+    r"day manh|tang cuong|kip thoi|tiep tuc|quyet liet|chiu trach nhiem|som (?:hoan|trien|trinh|bao|co)|"
+    r"chi dao|luu y|giai trinh|khac phuc|xu ly|phoi hop)(?![a-z])"
+)
+# Verbs an instruction opens with when its addressee was named earlier ("Siết chặt …").
+_IMPERATIVE_OPENING = re.compile(
+    r"^(?:\W*)(?:(?:dong thoi|ngoai ra|ben canh do|mat khac),?\s*)?(?:hoan thanh|hoan thien|"
+    r"xay dung|trien khai|to chuc|kiem tra|thuc hien|nang cao|bao dam|dam bao|theo doi|huong dan|"
+    r"don doc|bo tri|lap|cap nhat|tong hop|bao cao|phan cong|tuyen truyen|xem xet|cung co|"
+    r"quan ly|nghiem tuc|uu tien|len ke hoach|ra soat|khan truong|chu dong|nhanh chong|siet chat|"
+    r"tap trung|nghien cuu|tham muu|tang cuong|day manh|day nhanh|tiep tuc|khac phuc|xu ly|"
+    r"giai quyet|cung cap|phoi hop|chi dao|rut kinh nghiem|thong tin|can|phai)(?![a-z])"
+)
+_PRAISE = re.compile(
+    r"(?<![a-z])(?:ghi nhan|bieu duong|danh gia cao|hoan nghenh|cam on|tri an|chuc mung|"
+    r"khen ngoi|danh gia|nhin chung)(?![a-z])"
+)
+_PROPOSAL = re.compile(
+    r"(?<![a-z])(?:kien nghi|de xuat|de nghi|xin)\s+(?:voi\s+)?(?:ubnd tinh|uy ban nhan dan tinh|"
+    r"tinh|chu tich|trung uong|chinh phu|thu tuong|cac bo|bo\s)"
+)
+_RESULT = re.compile(r"(?:\bđã\s|\bđạt\b|\bđược\s|\bước đạt\b|\bkết quả\b|\bhiện (?:có|còn)\b)")
+_DIRECTIVE_WORD = re.compile(
+    r"(?<![a-z])(?:yeu cau|giao(?! thong)|chi dao|khan truong|can|phai)(?![a-z])"
+)
+_CONTINUATION = re.compile(
+    r"^(?:\W*)(?:bao cao (?:ket qua )?(?:ve |cho |len )?(?:ubnd|uy ban|chu tich|van phong|"
+    r"thuong truc)|thoi (?:gian|han)(?: hoan thanh| thuc hien)?\s*:|hoan thanh truoc|"
+    r"truoc ngay|cham nhat|gui (?:bao cao |ket qua )?(?:ve|cho|den)|yeu cau (?:gui|hoan thanh|bao cao)|"
+    r"bao cao yeu cau gui|ket qua (?:gui|bao cao))"
+)
+_CONCLUSION = (
+    re.compile(
+        r"ket luan(?: va chi dao)?(?: cua [^.:\n]{0,120})? nhu sau|"
+        r"(?:y kien )?chi dao(?: cua [^.:\n]{0,120})? nhu sau|co y kien(?: chi dao)?(?: [^.:\n]{0,60})? nhu sau|"
+        r"y kien ket luan(?: [^.:\n]{0,120})? nhu sau"
+    ),
+    re.compile(
+        r"phat bieu (?:ket luan|chi dao)|ket luan (?:tai |buoi |cuoc |hoi nghi)|"
+        r"ket luan,? chi dao"
+    ),
+)
+_PAST_CITATION = re.compile(
+    r"^\W*ngay \d{1,2}[/\-.]\d{1,2}(?:[/\-.]\d{4})?,[^.]{0,120}\b(?:ban hanh|co van ban|co cong van)"
+)
+
+
+def conclusion_start(text: str, start: int, end: int) -> int | None:
+    """Where the leader's conclusion begins, when the text marks it."""
+    folded = fold_same_length(text)
+    m = _CONCLUSION[0].search(folded, start, end)
+    if m:
+        return _sentence_start(text, m.start(), start)
+    marks = list(_CONCLUSION[1].finditer(folded, start, end))
+    for m in reversed(marks):
+        rest = folded[m.end() : end]
+        if _STRONG.search(rest[:1500]) or _STRONG.search(_line(folded, m.start())):
+            return _sentence_start(text, m.start(), start)
+    return None
+
+
+def _line(folded: str, pos: int) -> str:
+    s = folded.rfind("\n", 0, pos) + 1
+    e = folded.find("\n", pos)
+    return folded[s : e if e >= 0 else len(folded)]
+
+
+def _sentence_start(text: str, pos: int, floor: int) -> int:
+    cut = max(text.rfind("\n", floor, pos), text.rfind(". ", floor, pos))
+    return cut + 1 if cut >= floor else floor
+
+
+def is_instruction(sentence: str, *, in_conclusion: bool, in_item: bool) -> bool:
+    """Does this sentence give an instruction (as opposed to report, praise, recall)?"""
+    # "nhiệm vụ được giao", "đã giao": what was assigned before is not an order now.
+    folded = re.sub(r"(?<![a-z])(?:da duoc|duoc|da) giao(?![a-z])", " ", fold_same_length(sentence))
+    if _PAST_CITATION.search(folded):
+        return False
+    if _PROPOSAL.search(folded) and not re.search(r"(?<![a-z])(?:yeu cau|giao)(?![a-z])", folded):
+        return False
+    strong = _STRONG.search(folded)
+    opening = _IMPERATIVE_OPENING.search(folded)
+    if not strong and not (opening and (in_conclusion or in_item)):
+        return False
+    asks = re.search(r"(?<![a-z])(?:yeu cau|de nghi)(?![a-z])", folded)
+    if _PRAISE.search(folded) and not _DIRECTIVE_WORD.search(folded) and not asks:
+        return False  # "ghi nhận những nỗ lực …": praise, not an order
+    lowered = sentence.lower()
+    reports = _RESULT.search(lowered) and not _DIRECTIVE_WORD.search(folded)
+    return not (
+        reports and (not (opening and (in_conclusion or in_item)) or re.search(r"\bđã\s", lowered))
+    )
+
+
+def is_continuation(sentence: str) -> bool:
+    """A sentence that only completes the previous instruction (its report, its deadline)."""
+    return bool(_CONTINUATION.search(fold_same_length(sentence)))
+
+
+_CUE_WORDS = re.compile(
+    r"(?<![a-z])(?:pho chu tich|chu tich|ubnd tinh|yeu cau|de nghi|giao|chi dao|khan truong|"
+    r"nhanh chong|can phai|can|phai|dong chi|mot lan nua|nhac lai|tiep tuc)(?![a-z])"
+)
+
+
+def same_instruction(a: str, b: str) -> bool:
+    """Is ``b`` the instruction ``a`` restated (the leader repeating an order)?"""
+    fa = _CUE_WORDS.sub(" ", fold_same_length(a))
+    fb = _CUE_WORDS.sub(" ", fold_same_length(b))
+    return fuzz.token_sort_ratio(fa, fb) >= 80 or (
+        min(len(fa), len(fb)) > 40 and fuzz.partial_ratio(fa, fb) >= 90
+    )

@@ -1,0 +1,233 @@
+"""A notice read into a proposal: the directive and one task per distinct instruction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from ..calendar import WorkingCalendar
+from . import addressees as addr
+from .deadlines import Deadline, choose, find_deadlines
+from .fields import field_of, flags
+from .header import DirectiveHeader, read_header
+from .instructions import conclusion_start, is_continuation, is_instruction, same_instruction
+from .segment import Block, Span, blocks, body_range, clauses, sentences
+from .textutil import normalise
+from .units import Catalogue, UnitMatch
+
+
+@dataclass(frozen=True)
+class ProposedTask:
+    text: str
+    start: int  # span of the source sentence(s) in Proposal.text
+    end: int
+    lead: UnitMatch | None
+    coordinating: tuple[UnitMatch, ...]
+    due_on: date | None
+    deadline_text: str | None
+    field: str | None
+    urgent: bool
+    priority: bool
+
+    def as_json(self) -> dict:
+        return {
+            "text": self.text,
+            "lead_unit": self.lead.name if self.lead else None,
+            "coordinating_units": [u.name for u in self.coordinating],
+            "due_on": self.due_on.isoformat() if self.due_on else None,
+        }
+
+
+@dataclass(frozen=True)
+class Proposal:
+    text: str  # the normalised text every span refers to
+    directive: DirectiveHeader
+    tasks: list[ProposedTask] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        d = self.directive
+        return {
+            "directive": {
+                "symbol": d.symbol,
+                "issued_on": d.issued_on.isoformat() if d.issued_on else None,
+                "signer": d.signer,
+            },
+            "tasks": [t.as_json() for t in self.tasks],
+        }
+
+
+@dataclass
+class _Draft:
+    start: int
+    end: int
+    block: int
+    lead: UnitMatch | None = None
+    coordinating: tuple[UnitMatch, ...] = ()
+    deadline: Deadline | None = None
+
+
+def read_notice(
+    text: str,
+    catalogue: Catalogue,
+    calendar: WorkingCalendar | None = None,
+) -> Proposal:
+    """Read a notice (plain text) into a proposed directive and its tasks."""
+    text = normalise(text)
+    calendar = calendar or WorkingCalendar()
+    header = read_header(text)
+    year = _document_year(text, header)
+    body_start, body_end = body_range(text)
+    begin = conclusion_start(text, body_start, body_end)
+    in_conclusion = begin is not None
+    items = blocks(text, body_start, body_end)
+    met = addr.unit_met(text, catalogue)
+
+    drafts: list[_Draft] = []
+    headers: dict[int, _Draft] = {}
+    for index, block in enumerate(items):
+        if begin is not None and block.end <= begin:
+            continue
+        is_header = _is_item_header(text, items, index)
+        in_item = block.level > 0
+        for sentence in sentences(text, max(block.start, begin or 0), block.end):
+            for clause in clauses(text, sentence):
+                piece = text[clause.start : clause.end]
+                last = drafts[-1] if drafts else None
+                if last and last.block == index and is_continuation(piece):
+                    last.end = clause.end
+                    continue
+                if is_header:
+                    draft = headers.setdefault(index, _Draft(clause.start, clause.end, index))
+                    draft.end = clause.end
+                    continue
+                if is_instruction(piece, in_conclusion=in_conclusion, in_item=in_item):
+                    drafts.append(_Draft(clause.start, clause.end, index))
+                elif last and last.block == index and in_item:
+                    last.end = clause.end  # the rest of a numbered item belongs to its task
+
+    for draft in headers.values():
+        _address(text, draft, catalogue, met)
+        draft.deadline = _deadline(text, draft, header, calendar, year)
+    tasks: list[ProposedTask] = []
+    previous: _Draft | None = None
+    for draft in drafts:
+        parent = _header_of(items, draft.block, headers)
+        _address(text, draft, catalogue, met)
+        if draft.lead is None and parent is not None:
+            draft.lead, draft.coordinating = parent.lead, parent.coordinating
+        # Run-on prose names the unit once, then lists what it must do.
+        if draft.lead is None and in_conclusion and _same_run(items, previous, draft):
+            draft.lead = previous.lead
+        if draft.lead is None and met is not None and in_conclusion:
+            draft.lead = met
+        draft.deadline = _deadline(text, draft, header, calendar, year) or (
+            parent.deadline if parent else None
+        )
+        previous = draft
+        task = _task(text, draft)
+        duplicate = next(
+            (
+                i
+                for i, t in enumerate(tasks)
+                if (t.lead is None or task.lead is None or t.lead.key == task.lead.key)
+                and same_instruction(t.text, task.text)
+            ),
+            None,
+        )
+        if duplicate is None:
+            tasks.append(task)
+        else:
+            tasks[duplicate] = _merge(tasks[duplicate], task)
+    return Proposal(text, header, tasks)
+
+
+def _same_run(items: list[Block], previous: _Draft | None, draft: _Draft) -> bool:
+    if previous is None:
+        return False
+    return previous.block == draft.block or (
+        items[draft.block].level == 0 and items[previous.block].level == 0
+    )
+
+
+def _is_item_header(text: str, items: list[Block], index: int) -> bool:
+    """An item ending in ':' whose next item is nested in it ('2. Giao Sở Y tế:' then 'a) …')."""
+    block = items[index]
+    if not text[block.start : block.end].rstrip().endswith(":"):
+        return False
+    return index + 1 < len(items) and items[index + 1].parent == index
+
+
+def _header_of(items: list[Block], index: int, headers: dict[int, _Draft]) -> _Draft | None:
+    parent = items[index].parent
+    while parent is not None:
+        if parent in headers:
+            return headers[parent]
+        parent = items[parent].parent
+    return None
+
+
+def _address(text: str, draft: _Draft, catalogue: Catalogue, met: UnitMatch | None) -> None:
+    context = met
+    if context is None:
+        context = _last_department(text, catalogue, draft.start)
+    found = addr.assign(text, draft.start, draft.end, catalogue, context)
+    draft.lead, draft.coordinating = found.lead, found.coordinating
+
+
+def _last_department(text: str, catalogue: Catalogue, before: int) -> UnitMatch | None:
+    for match, kind in reversed(addr.find_units(text, catalogue, 0, before)):
+        if kind == "unit" and re.match(r"(?i)s[ởơo]\b", match.written):
+            return match
+    return None
+
+
+def _deadline(text, draft: _Draft, header: DirectiveHeader, calendar, year) -> Deadline | None:
+    return choose(find_deadlines(text, draft.start, draft.end, header.issued_on, calendar, year))
+
+
+def _task(text: str, draft: _Draft) -> ProposedTask:
+    body = re.sub(r"\s+", " ", text[draft.start : draft.end]).strip()
+    urgent, priority = flags(body)
+    coordinating = tuple(
+        u for u in draft.coordinating if draft.lead is None or u.key != draft.lead.key
+    )
+    return ProposedTask(
+        text=body,
+        start=draft.start,
+        end=draft.end,
+        lead=draft.lead,
+        coordinating=coordinating,
+        due_on=draft.deadline.due_on if draft.deadline else None,
+        deadline_text=draft.deadline.written if draft.deadline else None,
+        field=field_of(body),
+        urgent=urgent,
+        priority=priority,
+    )
+
+
+def _merge(first: ProposedTask, again: ProposedTask) -> ProposedTask:
+    """An instruction restated: one task, keeping what either statement adds."""
+    keys = {u.key for u in first.coordinating}
+    extra = tuple(u for u in again.coordinating if u.key not in keys)
+    return replace(
+        first,
+        lead=first.lead or again.lead,
+        coordinating=first.coordinating + extra,
+        due_on=first.due_on or again.due_on,
+        deadline_text=first.deadline_text or again.deadline_text,
+        urgent=first.urgent or again.urgent,
+        priority=first.priority or again.priority,
+    )
+
+
+def _document_year(text: str, header: DirectiveHeader) -> int | None:
+    if header.issued_on:
+        return header.issued_on.year
+    if header.meeting and header.meeting.date:
+        return header.meeting.date.year
+    m = re.search(r"(?<!\d)(20\d\d|19\d\d)(?!\d)", text)
+    return int(m.group(1)) if m else None
+
+
+__all__ = ["Proposal", "ProposedTask", "Span", "read_notice"]
