@@ -350,6 +350,48 @@ def scheduler_command():
         scheduler.start()
 
 
+@click.command("intake")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--json", "as_json", is_flag=True, help="print the proposal as JSON")
+@with_appcontext
+def intake_command(file: Path, as_json: bool):
+    """Read a notice (.txt, .docx, .pdf) into a proposed directive and tasks, against the
+    units of this database. Nothing is written."""
+    import json
+
+    from .calendar import load_calendar
+    from .intake import UnreadableFile, catalogue_from_db, read_file, read_notice
+
+    try:
+        text = read_file(file)
+    except UnreadableFile as exc:
+        fail(str(exc))
+    proposal = read_notice(text, catalogue_from_db(), load_calendar())
+    if as_json:
+        click.echo(json.dumps(proposal.as_json(), ensure_ascii=False, indent=2))
+        return
+    d = proposal.directive
+    click.echo(f"Văn bản: {d.symbol or '(không rõ số ký hiệu)'}  ngày {_vn_date(d.issued_on)}")
+    click.echo(f"Người ký: {d.signer or '—'}  {d.signer_position or ''}".rstrip())
+    for number, task in enumerate(proposal.tasks, 1):
+        lead = task.lead
+        lead_text = "—" if lead is None else lead.name
+        if lead is not None and lead.unit is None and not lead.generic:
+            lead_text += " (không có trong danh mục đơn vị"
+            lead_text += f"; gần nhất: {', '.join(lead.closest)})" if lead.closest else ")"
+        click.echo(f"{number}. {task.text}")
+        click.echo(f"   Chủ trì: {lead_text}")
+        if task.coordinating:
+            click.echo(f"   Phối hợp: {', '.join(u.name for u in task.coordinating)}")
+        click.echo(f"   Thời hạn: {_vn_date(task.due_on) if task.due_on else 'không có'}")
+    if not proposal.tasks:
+        click.echo("Không tìm thấy nhiệm vụ nào trong văn bản.")
+
+
+def _vn_date(day) -> str:
+    return day.strftime("%d/%m/%Y") if day else "—"
+
+
 COMMANDS = [
     init_db_command,
     seed_command,
@@ -358,6 +400,7 @@ COMMANDS = [
     report_command,
     reminders_group,
     scheduler_command,
+    intake_command,
 ]
 
 

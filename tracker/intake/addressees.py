@@ -53,7 +53,7 @@ def _alias_regex(names: tuple[str, ...]) -> re.Pattern[str]:
     for form in sorted(forms, key=len, reverse=True):
         tokens = re.findall(r"[a-z0-9]+|&", form)
         parts.append(
-            r"[\s,\-–.]*".join("(?:&|va)" if t in ("&", "va") else re.escape(t) for t in tokens)
+            r"[\s,\-–.]*".join("(?:&|va)?" if t in ("&", "va") else re.escape(t) for t in tokens)
         )
     return re.compile(rf"(?<![a-z0-9&])(?:{'|'.join(parts)})(?![a-z0-9&])")
 
@@ -66,7 +66,7 @@ _UNIT_HEAD = re.compile(
     r"bo chi huy bo doi bien phong|trung tam|dai phat thanh|dai pt|bao|van phong|thanh tra|"
     r"cuc thue|cuc hai quan|cuc thong ke|chi cuc|kho bac nha nuoc|ngan hang nha nuoc|"
     r"bao hiem xa hoi|bhxh|dien luc|cong ty dien luc|tinh doan|ban dan toc|"
-    r"lien minh hop tac xa|hoi nong dan|hoi lien hiep phu nu|truong|benh vien)(?![a-z0-9])"
+    r"uy ban mat tran to quoc|uy ban mttq|mat tran to quoc|lien minh hop tac xa|hoi nong dan|hoi lien hiep phu nu|truong|benh vien)(?![a-z0-9])"
 )
 _LEVEL = re.compile(r"\s+(?:tinh|huyen|thi xa|thanh pho|tp\.?|quan|xa|phuong|thi tran)\b")
 
@@ -134,11 +134,21 @@ def _other_unit(text: str, folded: str, head: re.Match[str], catalogue: Catalogu
     return found
 
 
-def find_units(text: str, catalogue: Catalogue, start: int = 0, end: int | None = None):
+Mention = tuple[UnitMatch, str]
+
+
+def find_units(
+    text: str,
+    catalogue: Catalogue,
+    start: int = 0,
+    end: int | None = None,
+    folded: str | None = None,
+) -> list[Mention]:
     """Every unit mention in text[start:end], in order: (UnitMatch, kind) where kind is
-    'unit', 'generic', 'superior' or 'bare_so'."""
+    'unit', 'generic', 'superior' or 'bare_so'. ``folded`` is fold_same_length(text), when
+    the caller has it already."""
     end = len(text) if end is None else end
-    folded = fold_same_length(text)
+    folded = fold_same_length(text) if folded is None else folded
     taken: list[tuple[int, int]] = []
     found: list[tuple[UnitMatch, str]] = []
 
@@ -187,10 +197,16 @@ def assign(
     end: int,
     catalogue: Catalogue,
     context_unit: UnitMatch | None = None,
+    folded: str | None = None,
+    mentions: list[Mention] | None = None,
 ) -> Addressees:
-    """Lead and coordinating units of the instruction in text[start:end]."""
-    folded = fold_same_length(text)
-    mentions = find_units(text, catalogue, start, end)
+    """Lead and coordinating units of the instruction in text[start:end]. ``mentions`` are
+    find_units() over the whole text, when the caller has them already."""
+    folded = fold_same_length(text) if folded is None else folded
+    if mentions is None:
+        mentions = find_units(text, catalogue, start, end, folded)
+    else:
+        mentions = [(m, k) for m, k in mentions if m.start >= start and m.end <= end]
     speaker_end = start
     for cue in _SPEAKER_CUE.finditer(folded, start, end):
         if _NOT_SPEAKER_BEFORE.search(folded[max(start, cue.start() - 12) : cue.start()]):
@@ -211,6 +227,8 @@ def assign(
         before = folded[max(start, match.start - 30) : match.start]
         if _RECIPIENT_BEFORE.search(before):
             continue
+        if re.search(r"(?:duoc|boi)\s*$", before):
+            continue  # "đã được Sở Xây dựng kiểm tra": the agent of a past check
         # "các phần mềm mà các ngành, địa phương đang sử dụng": an object, not an addressee.
         if kind == "generic" and re.search(r"(?:ma|cua|tai|o|voi|cho|den)\s*$", before):
             continue
@@ -244,13 +262,12 @@ def assign(
     return Addressees(lead, tuple(coordinating))
 
 
-def unit_met(text: str, catalogue: Catalogue) -> UnitMatch | None:
+def unit_met(text: str, catalogue: Catalogue, folded: str | None = None) -> UnitMatch | None:
     """The unit a working session was held with ("làm việc với Sở TT&TT"), for a bare "Sở"."""
-    folded = fold_same_length(text)
+    folded = fold_same_length(text) if folded is None else folded
     for m in re.finditer(r"lam viec (?:voi|tai)\s+", folded):
-        mentions = [
-            u for u, kind in find_units(text, catalogue, m.end(), min(len(text), m.end() + 90))
-        ]
+        window_end = min(len(text), m.end() + 90)
+        mentions = [u for u, kind in find_units(text, catalogue, m.end(), window_end, folded)]
         if mentions and mentions[0].start - m.end() <= 2:
             return mentions[0]
     return None

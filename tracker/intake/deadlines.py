@@ -109,9 +109,10 @@ def find_deadlines(
     issued_on: date | None,
     calendar: WorkingCalendar,
     year: int | None = None,
+    folded: str | None = None,
 ) -> list[Deadline]:
     """Deadlines in text[start:end], in order of appearance."""
-    folded = fold_same_length(text)
+    folded = fold_same_length(text) if folded is None else folded
     year = year or (issued_on.year if issued_on else None)
     found: list[Deadline] = []
     taken: list[tuple[int, int]] = []

@@ -124,7 +124,8 @@ def read_header(text: str) -> DirectiveHeader:
         symbol = _clean_symbol(m.group(1))
     else:
         for m in _NAMED_SYMBOL.finditer(text):
-            if not _CITED_BEFORE.search(text[max(0, m.start() - 15) : m.start()]):
+            before = text[max(0, m.start() - 15) : m.start()]
+            if not _CITED_BEFORE.search(before) or before.rstrip().endswith("(Theo"):
                 symbol = _clean_symbol(m.group(2))
                 break
     place = issued_on = None

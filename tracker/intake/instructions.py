@@ -41,14 +41,16 @@ _PROPOSAL = re.compile(
     r"(?<![a-z])(?:kien nghi|de xuat|de nghi|xin)\s+(?:voi\s+)?(?:ubnd tinh|uy ban nhan dan tinh|"
     r"tinh|chu tich|trung uong|chinh phu|thu tuong|cac bo|bo\s)"
 )
-_RESULT = re.compile(r"(?:\bđã\s|\bđạt\b|\bđược\s|\bước đạt\b|\bkết quả\b|\bhiện (?:có|còn)\b)")
+_RESULT = re.compile(
+    r"(?:\bđã\s|\bđến nay\b|\bchưa\b|^\W*tuy nhiên\b|\bđạt\b|\bđược\s|\bước đạt\b|\bkết quả\b|\bhiện (?:có|còn)\b)"
+)
 _DIRECTIVE_WORD = re.compile(
     r"(?<![a-z])(?:yeu cau|giao(?! thong)|chi dao|khan truong|can|phai)(?![a-z])"
 )
 _CONTINUATION = re.compile(
     r"^(?:\W*)(?:bao cao (?:ket qua )?(?:ve |cho |len )?(?:ubnd|uy ban|chu tich|van phong|"
     r"thuong truc)|thoi (?:gian|han)(?: hoan thanh| thuc hien)?\s*:|hoan thanh truoc|"
-    r"truoc ngay|cham nhat|gui (?:bao cao |ket qua )?(?:ve|cho|den)|yeu cau (?:gui|hoan thanh|bao cao)|"
+    r"truoc ngay|cham nhat|gui (?:bao cao |ket qua )?(?:ve|cho|den)|yeu cau (?:gui|hoan thanh|hoan thien|bao cao)|"
     r"bao cao yeu cau gui|ket qua (?:gui|bao cao))"
 )
 _CONCLUSION = (
@@ -72,7 +74,11 @@ def conclusion_start(text: str, start: int, end: int) -> int | None:
     folded = fold_same_length(text)
     m = _CONCLUSION[0].search(folded, start, end)
     if m:
-        return _sentence_start(text, m.start(), start)
+        # "… có ý kiến chỉ đạo như sau:" only announces; the instructions follow it.
+        after = m.end()
+        while after < end and text[after] in ": \n":
+            after += 1
+        return after
     marks = list(_CONCLUSION[1].finditer(folded, start, end))
     for m in reversed(marks):
         rest = folded[m.end() : end]

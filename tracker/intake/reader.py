@@ -13,7 +13,7 @@ from .fields import field_of, flags
 from .header import DirectiveHeader, read_header
 from .instructions import conclusion_start, is_continuation, is_instruction, same_instruction
 from .segment import Block, Span, blocks, body_range, clauses, sentences
-from .textutil import normalise
+from .textutil import fold_same_length, normalise
 from .units import Catalogue, UnitMatch
 
 
@@ -81,7 +81,10 @@ def read_notice(
     begin = conclusion_start(text, body_start, body_end)
     in_conclusion = begin is not None
     items = blocks(text, body_start, body_end)
-    met = addr.unit_met(text, catalogue)
+    folded = fold_same_length(text)
+    met = addr.unit_met(text, catalogue, folded)
+    mentions = addr.find_units(text, catalogue, 0, len(text), folded)
+    ctx = _Context(text, folded, catalogue, met, mentions, header, calendar, year)
 
     drafts: list[_Draft] = []
     headers: dict[int, _Draft] = {}
@@ -107,13 +110,13 @@ def read_notice(
                     last.end = clause.end  # the rest of a numbered item belongs to its task
 
     for draft in headers.values():
-        _address(text, draft, catalogue, met)
-        draft.deadline = _deadline(text, draft, header, calendar, year)
+        _address(ctx, draft)
+        draft.deadline = _deadline(ctx, draft)
     tasks: list[ProposedTask] = []
     previous: _Draft | None = None
     for draft in drafts:
         parent = _header_of(items, draft.block, headers)
-        _address(text, draft, catalogue, met)
+        _address(ctx, draft)
         if draft.lead is None and parent is not None:
             draft.lead, draft.coordinating = parent.lead, parent.coordinating
         # Run-on prose names the unit once, then lists what it must do.
@@ -121,9 +124,7 @@ def read_notice(
             draft.lead = previous.lead
         if draft.lead is None and met is not None and in_conclusion:
             draft.lead = met
-        draft.deadline = _deadline(text, draft, header, calendar, year) or (
-            parent.deadline if parent else None
-        )
+        draft.deadline = _deadline(ctx, draft) or (parent.deadline if parent else None)
         previous = draft
         task = _task(text, draft)
         duplicate = next(
@@ -167,23 +168,50 @@ def _header_of(items: list[Block], index: int, headers: dict[int, _Draft]) -> _D
     return None
 
 
-def _address(text: str, draft: _Draft, catalogue: Catalogue, met: UnitMatch | None) -> None:
-    context = met
-    if context is None:
-        context = _last_department(text, catalogue, draft.start)
-    found = addr.assign(text, draft.start, draft.end, catalogue, context)
+@dataclass(frozen=True)
+class _Context:
+    """What every task of one notice is read against (computed once per notice)."""
+
+    text: str
+    folded: str
+    catalogue: Catalogue
+    met: UnitMatch | None
+    mentions: list[addr.Mention]
+    header: DirectiveHeader
+    calendar: WorkingCalendar
+    year: int | None
+
+
+def _address(ctx: _Context, draft: _Draft) -> None:
+    context = ctx.met or _last_department(ctx.mentions, draft.start)
+    found = addr.assign(
+        ctx.text, draft.start, draft.end, ctx.catalogue, context, ctx.folded, ctx.mentions
+    )
     draft.lead, draft.coordinating = found.lead, found.coordinating
 
 
-def _last_department(text: str, catalogue: Catalogue, before: int) -> UnitMatch | None:
-    for match, kind in reversed(addr.find_units(text, catalogue, 0, before)):
+def _last_department(mentions: list[addr.Mention], before: int) -> UnitMatch | None:
+    """The department named last before ``before``: what a bare "Sở" then refers to."""
+    for match, kind in reversed(mentions):
+        if match.end > before:
+            continue
         if kind == "unit" and re.match(r"(?i)s[ởơo]\b", match.written):
             return match
     return None
 
 
-def _deadline(text, draft: _Draft, header: DirectiveHeader, calendar, year) -> Deadline | None:
-    return choose(find_deadlines(text, draft.start, draft.end, header.issued_on, calendar, year))
+def _deadline(ctx: _Context, draft: _Draft) -> Deadline | None:
+    return choose(
+        find_deadlines(
+            ctx.text,
+            draft.start,
+            draft.end,
+            ctx.header.issued_on,
+            ctx.calendar,
+            ctx.year,
+            ctx.folded,
+        )
+    )
 
 
 def _task(text: str, draft: _Draft) -> ProposedTask:

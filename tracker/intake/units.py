@@ -133,7 +133,7 @@ def _alias_pattern(alias: str) -> str:
     tokens = re.findall(r"[a-z0-9]+|&", alias)
     parts = []
     for token in tokens:
-        parts.append("(?:&|va)" if token in ("&", "va") else re.escape(token))
+        parts.append("(?:&|va)?" if token in ("&", "va") else re.escape(token))
     return r"[\s,\-–.]*".join(parts)
 
 
