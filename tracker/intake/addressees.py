@@ -80,7 +80,7 @@ _SUPERIOR = re.compile(
 
 _GENERIC_WORD = (
     r"(?:so|ban|nganh|co quan|don vi|dia phuong|huyen|thi xa|thanh pho|xa|phuong|thi tran|"
-    r"doan the|to chuc|hoi|quan|chu dau tu|doanh nghiep|thanh vien)"
+    r"doan the|to chuc|hoi|quan)"
 )
 _GENERIC = re.compile(
     r"(?<![a-z0-9])(?:(?:thu truong|lanh dao|giam doc|chu tich)\s+)?(?:(?:ubnd|uy ban nhan dan)\s+)?"
@@ -90,13 +90,13 @@ _GENERIC = re.compile(
 )
 
 _RECIPIENT_BEFORE = re.compile(
-    r"(?:bao cao(?: ket qua)?|trinh|gui(?: bao cao)?(?: ket qua)?|tham muu|de xuat|"
+    r"(?<![a-z])(?:bao cao(?: ket qua)?|trinh|gui(?: bao cao)?(?: ket qua)?|tham muu|de xuat|"
     r"xin y kien|qua|chuyen)(?:\s+(?:ve|cho|len|den|toi|tai))?[\s(:]*$"
 )
 _SPEAKER_CUE = re.compile(
-    r"(?<![a-z])(?:yeu cau|de nghi|giao(?: cho)?|chi dao|luu y|nhac nho|nhan manh)(?![a-z])"
+    r"(?<![a-z])(?:yeu cau|de nghi|(?<!ton )(?<!ban )(?<!ngoai )(?<!chuyen )(?<!ket )giao(?: cho)?|chi dao|luu y|nhac nho|nhan manh)(?![a-z])"
 )
-_NOT_SPEAKER_BEFORE = re.compile(r"(?:duoc|da|ban|nhiem vu|theo|viec)\s*$")
+_NOT_SPEAKER_BEFORE = re.compile(r"(?<![a-z])(?:duoc|da|nhiem vu|theo|viec)\s*$")
 _LEAD_CUE = re.compile(r"(?<![a-z])chu tri(?![a-z])")
 
 
@@ -149,28 +149,31 @@ def find_units(
     the caller has it already."""
     end = len(text) if end is None else end
     folded = fold_same_length(text) if folded is None else folded
-    taken: list[tuple[int, int]] = []
+    mask = bytearray(len(text) + 1)  # 1 where a mention was found already
     found: list[tuple[UnitMatch, str]] = []
 
+    def take(s: int, e: int) -> None:
+        mask[s:e] = b"\x01" * (e - s)
+
     def free(s: int, e: int) -> bool:
-        return all(e <= a or s >= b for a, b in taken)
+        return 1 not in mask[s:e]
 
     for s, e in catalogue.scan(folded, start, end):
-        taken.append((s, e))
+        take(s, e)
         found.append((catalogue.match(text[s:e], s, e), "unit"))
     for m in _SUPERIOR.finditer(folded, start, end):
         if free(m.start(), m.end()):
             # "UBND tỉnh Quảng Ngãi": the name that follows is the province's.
             e = _capitalised_run(text, m.end(), 3)
-            taken.append((m.start(), e))
+            take(m.start(), e)
             found.append((UnitMatch(text[m.start() : e], m.start(), e), "superior"))
     for m in _DEPARTMENT.finditer(folded, start, end):
         if free(m.start(), m.end()):
-            taken.append((m.start(), m.end()))
+            take(m.start(), m.end())
             found.append((catalogue.match(text[m.start() : m.end()], m.start(), m.end()), "unit"))
     for m in _GENERIC.finditer(folded, start, end):
         if free(m.start(), m.end()):
-            taken.append((m.start(), m.end()))
+            take(m.start(), m.end())
             found.append(
                 (UnitMatch(text[m.start() : m.end()], m.start(), m.end(), generic=True), "generic")
             )
@@ -181,7 +184,7 @@ def find_units(
         if match.end - match.start <= m.end() - m.start() and match.unit is None:
             continue  # a head word alone ("Trung tâm", "Báo") names nothing
         if free(match.start, match.end):
-            taken.append((match.start, match.end))
+            take(match.start, match.end)
             found.append((match, "unit"))
     for m in re.finditer(r"(?<!\w)Sở(?!\w)", text[start:end]):
         s = start + m.start()
@@ -227,10 +230,10 @@ def assign(
         before = folded[max(start, match.start - 30) : match.start]
         if _RECIPIENT_BEFORE.search(before):
             continue
-        if re.search(r"(?:duoc|boi)\s*$", before):
+        if re.search(r"(?<![a-z])(?:duoc|boi)\s*$", before):
             continue  # "đã được Sở Xây dựng kiểm tra": the agent of a past check
         # "các phần mềm mà các ngành, địa phương đang sử dụng": an object, not an addressee.
-        if kind == "generic" and re.search(r"(?:ma|cua|tai|o|voi|cho|den)\s*$", before):
+        if kind == "generic" and re.search(r"(?<![a-z])(?:ma|cua|tai|o|voi|cho|den)\s*$", before):
             continue
         if kind == "bare_so":
             if context_unit is None:

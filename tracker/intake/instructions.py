@@ -12,13 +12,14 @@ reporting what was done, praising, or proposing to the province is not a task.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
 from .textutil import fold_same_length
 
 _STRONG = re.compile(
-    r"(?<![a-z])(?:yeu cau|de nghi|giao(?! thong| duc| dich| dien| luu| ban| nhan| dat)|"
+    r"(?<![a-z])(?:yeu cau|de nghi|(?<!ton )(?<!ban )(?<!ngoai )(?<!chuyen )(?<!ket )giao(?! thong| duc| dich| dien| luu| nhan| dat| dien)|"
     r"chi dao|khan truong|gap rut|can phai|phai|can(?! bo| thiet| cu| doi| thi)|chu tri|"
     r"tham muu|nhanh chong|chu dong|tap trung|ra soat|nghien cuu|siet chat|day nhanh|"
     r"day manh|tang cuong|kip thoi|tiep tuc|quyet liet|chiu trach nhiem|som (?:hoan|trien|trinh|bao|co)|"
@@ -45,7 +46,7 @@ _RESULT = re.compile(
     r"(?:\bđã\s|\bđến nay\b|\bchưa\b|^\W*tuy nhiên\b|\bđạt\b|\bđược\s|\bước đạt\b|\bkết quả\b|\bhiện (?:có|còn)\b)"
 )
 _DIRECTIVE_WORD = re.compile(
-    r"(?<![a-z])(?:yeu cau|giao(?! thong)|chi dao|khan truong|can|phai)(?![a-z])"
+    r"(?<![a-z])(?:yeu cau|de nghi|(?<!ton )(?<!ban )(?<!ngoai )(?<!chuyen )(?<!ket )giao(?! thong| duc| luu)|chi dao|khan truong|can|phai)(?![a-z])"
 )
 _CONTINUATION = re.compile(
     r"^(?:\W*)(?:bao cao (?:ket qua )?(?:ve |cho |len )?(?:ubnd|uy ban|chu tich|van phong|"
@@ -64,6 +65,8 @@ _CONCLUSION = (
         r"ket luan,? chi dao"
     ),
 )
+# The journalist's own voice ("Chúng tôi sẽ tiếp tục thông tin tới bạn đọc").
+_NARRATOR = re.compile(r"(?<![a-z])(?:chung toi|ban doc|phong vien|toa soan)(?![a-z])")
 _PAST_CITATION = re.compile(
     r"^\W*ngay \d{1,2}[/\-.]\d{1,2}(?:[/\-.]\d{4})?,[^.]{0,120}\b(?:ban hanh|co van ban|co cong van)"
 )
@@ -102,7 +105,7 @@ def is_instruction(sentence: str, *, in_conclusion: bool, in_item: bool) -> bool
     """Does this sentence give an instruction (as opposed to report, praise, recall)?"""
     # "nhiệm vụ được giao", "đã giao": what was assigned before is not an order now.
     folded = re.sub(r"(?<![a-z])(?:da duoc|duoc|da) giao(?![a-z])", " ", fold_same_length(sentence))
-    if _PAST_CITATION.search(folded):
+    if _PAST_CITATION.search(folded) or _NARRATOR.search(folded):
         return False
     if _PROPOSAL.search(folded) and not re.search(r"(?<![a-z])(?:yeu cau|giao)(?![a-z])", folded):
         return False
@@ -120,6 +123,84 @@ def is_instruction(sentence: str, *, in_conclusion: bool, in_item: bool) -> bool
     )
 
 
+_BOILERPLATE_WORDS = frozenset(
+    [
+        "phoi",
+        "hop",
+        "trien",
+        "khai",
+        "thuc",
+        "hien",
+        "to",
+        "chuc",
+        "gui",
+        "bao",
+        "cao",
+        "dam",
+        "bao",
+        "chat",
+        "luong",
+        "dung",
+        "thoi",
+        "gian",
+        "quy",
+        "dinh",
+        "theo",
+        "va",
+        "cac",
+        "lien",
+        "quan",
+        "nghiem",
+        "tuc",
+        "kip",
+        "thoi",
+        "giam",
+        "doc",
+        "thu",
+        "truong",
+        "chu",
+        "tich",
+        "de",
+        "nay",
+        "noi",
+        "dung",
+        "tren",
+        "yeu",
+        "cau",
+        "giao",
+        "de",
+        "nghi",
+        "so",
+        "nganh",
+        "ban",
+        "don",
+        "vi",
+        "dia",
+        "phuong",
+        "co",
+        "quan",
+        "voi",
+        "hien",
+        "hanh",
+        "tot",
+        "chi",
+        "dao",
+        "khan",
+        "truong",
+    ]
+)
+
+
+def is_boilerplate(sentence: str) -> bool:
+    """'… phối hợp triển khai thực hiện, gửi báo cáo đúng thời gian quy định': an instruction
+    with no content of its own, which restates the one before it to the same units."""
+    words = re.findall(r"[a-z0-9]+", fold_same_length(sentence))
+    if not re.search(r"(?:trien khai|to chuc|phoi hop) thuc hien", " ".join(words)):
+        return False
+    rest = [w for w in words if w not in _BOILERPLATE_WORDS and len(w) > 1]
+    return len(rest) <= 4
+
+
 def is_continuation(sentence: str) -> bool:
     """A sentence that only completes the previous instruction (its report, its deadline)."""
     return bool(_CONTINUATION.search(fold_same_length(sentence)))
@@ -131,10 +212,14 @@ _CUE_WORDS = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
+def _gist(text: str) -> str:
+    return _CUE_WORDS.sub(" ", fold_same_length(text))
+
+
 def same_instruction(a: str, b: str) -> bool:
     """Is ``b`` the instruction ``a`` restated (the leader repeating an order)?"""
-    fa = _CUE_WORDS.sub(" ", fold_same_length(a))
-    fb = _CUE_WORDS.sub(" ", fold_same_length(b))
+    fa, fb = _gist(a), _gist(b)
     return fuzz.token_sort_ratio(fa, fb) >= 80 or (
         min(len(fa), len(fb)) > 40 and fuzz.partial_ratio(fa, fb) >= 90
     )

@@ -11,7 +11,13 @@ from . import addressees as addr
 from .deadlines import Deadline, choose, find_deadlines
 from .fields import field_of, flags
 from .header import DirectiveHeader, read_header
-from .instructions import conclusion_start, is_continuation, is_instruction, same_instruction
+from .instructions import (
+    conclusion_start,
+    is_boilerplate,
+    is_continuation,
+    is_instruction,
+    same_instruction,
+)
 from .segment import Block, Span, blocks, body_range, clauses, sentences
 from .textutil import fold_same_length, normalise
 from .units import Catalogue, UnitMatch
@@ -88,8 +94,9 @@ def read_notice(
 
     drafts: list[_Draft] = []
     headers: dict[int, _Draft] = {}
+    headline = _headline(text, items)
     for index, block in enumerate(items):
-        if begin is not None and block.end <= begin:
+        if begin is not None and block.end <= begin or index == headline:
             continue
         is_header = _is_item_header(text, items, index)
         in_item = block.level > 0
@@ -136,11 +143,26 @@ def read_notice(
             ),
             None,
         )
+        if duplicate is None and task.lead is not None and is_boilerplate(task.text):
+            duplicate = next(
+                (i for i, t in enumerate(tasks) if t.lead and t.lead.key == task.lead.key), None
+            )
         if duplicate is None:
             tasks.append(task)
         else:
             tasks[duplicate] = _merge(tasks[duplicate], task)
     return Proposal(text, header, tasks)
+
+
+def _headline(text: str, items: list[Block]) -> int | None:
+    """A press report's headline (its first line, unpunctuated, with the report below): it
+    announces the instruction the body gives, so it is never a task of its own."""
+    if len(items) < 2 or items[0].level != 0:
+        return None
+    first = text[items[0].start : items[0].end].strip()
+    if "\n" in first or first[-1:] in ".!?;:" or len(first) > 250:
+        return None
+    return 0
 
 
 def _same_run(items: list[Block], previous: _Draft | None, draft: _Draft) -> bool:

@@ -84,6 +84,11 @@ def blocks(text: str, start: int, end: int) -> list[Block]:
     current_marker: str | None = None
     pos = start
     stack: list[tuple[int, int]] = []  # (level, block index) of open items
+    lines = [line.rstrip() for line in text[start:end].split("\n") if line.strip()]
+    # Text out of a PDF breaks lines mid-sentence; a pasted article keeps one per paragraph.
+    wrapped_layout = bool(lines) and (
+        sum(1 for line in lines if line[-1] not in _END_PUNCT) > len(lines) / 2
+    )
 
     def close() -> None:
         nonlocal current
@@ -118,7 +123,11 @@ def blocks(text: str, start: int, end: int) -> list[Block]:
             wrapped = (
                 previous
                 and previous[-1] not in _END_PUNCT
-                and (line.lstrip()[:1].islower() or len(previous) - previous.rfind("\n") > 60)
+                and (result or current[2] > 0)  # the first line of a text is its title
+                and (
+                    line.lstrip()[:1].islower()
+                    or (wrapped_layout and len(previous) - previous.rfind("\n") > 60)
+                )
             )
             if wrapped:
                 current[1] = line_end

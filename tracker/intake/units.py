@@ -14,11 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from rapidfuzz import fuzz, process
 
-from ..text import fold
+from ..text import fold as _fold_text
+
+fold = lru_cache(maxsize=8192)(_fold_text)
 from .textutil import fold_same_length
 
 
