@@ -137,6 +137,13 @@ def _other_unit(text: str, folded: str, head: re.Match[str], catalogue: Catalogu
 Mention = tuple[UnitMatch, str]
 
 
+def _verb_after_so(text: str, start: int) -> bool:
+    """'yêu cầu Sở xây dựng kế hoạch': a department's name is capitalised after "Sở"; a small
+    letter there is the verb of a bare "Sở"."""
+    m = re.match(r"Sở\s+(\w)", text[start : start + 12])
+    return bool(m and m.group(1).islower())
+
+
 def find_units(
     text: str,
     catalogue: Catalogue,
@@ -159,6 +166,8 @@ def find_units(
         return 1 not in mask[s:e]
 
     for s, e in catalogue.scan(folded, start, end):
+        if _verb_after_so(text, s):
+            continue
         take(s, e)
         found.append((catalogue.match(text[s:e], s, e), "unit"))
     for m in _SUPERIOR.finditer(folded, start, end):
@@ -168,7 +177,7 @@ def find_units(
             take(m.start(), e)
             found.append((UnitMatch(text[m.start() : e], m.start(), e), "superior"))
     for m in _DEPARTMENT.finditer(folded, start, end):
-        if free(m.start(), m.end()):
+        if free(m.start(), m.end()) and not _verb_after_so(text, m.start()):
             take(m.start(), m.end())
             found.append((catalogue.match(text[m.start() : m.end()], m.start(), m.end()), "unit"))
     for m in _GENERIC.finditer(folded, start, end):

@@ -34,6 +34,11 @@ _IMPERATIVE_OPENING = re.compile(
     r"tap trung|nghien cuu|tham muu|tang cuong|day manh|day nhanh|tiep tuc|khac phuc|xu ly|"
     r"giai quyet|cung cap|phoi hop|chi dao|rut kinh nghiem|thong tin|can|phai)(?![a-z])"
 )
+_UNIT_OPENING = re.compile(
+    r"^\W*(?:(?:giam doc|thu truong|chu tich|lanh dao)\s+)?(?:so|ubnd|uy ban nhan dan|"
+    r"ban quan ly|bql|cong an|trung tam|cac so|cac co quan|cac don vi|van phong|dai|thanh tra|"
+    r"cuc|chi cuc|bo chi huy)\s"
+)
 _PRAISE = re.compile(
     r"(?<![a-z])(?:ghi nhan|bieu duong|danh gia cao|hoan nghenh|cam on|tri an|chuc mung|"
     r"khen ngoi|danh gia|nhin chung)(?![a-z])"
@@ -48,6 +53,21 @@ _RESULT = re.compile(
 _DIRECTIVE_WORD = re.compile(
     r"(?<![a-z])(?:yeu cau|de nghi|(?<!ton )(?<!ban )(?<!ngoai )(?<!chuyen )(?<!ket )giao(?! thong| duc| luu)|chi dao|khan truong|can|phai)(?![a-z])"
 )
+# What still makes a sentence with "đã", "đạt", "chưa" an order ("văn bản chỉ đạo" does not).
+_ASK = re.compile(
+    r"(?<![a-z])(?:yeu cau|de nghi|giao cho|giao (?:cac|so|ubnd)|can|phai|khan truong)(?![a-z])"
+)
+_NEW_ADDRESSEE = re.compile(
+    r"^\W*(?:(?:dong thoi|ngoai ra),?\s*)?(?:giao|yeu cau|de nghi|chi dao)(?![a-z])"
+)
+
+
+def names_new_addressee(sentence: str) -> bool:
+    """Inside a numbered item, does this sentence open an instruction to someone new?"""
+    folded = fold_same_length(sentence)
+    return bool(_NEW_ADDRESSEE.search(folded) or _UNIT_OPENING.search(folded))
+
+
 _CONTINUATION = re.compile(
     r"^(?:\W*)(?:bao cao (?:ket qua )?(?:ve |cho |len )?(?:ubnd|uy ban|chu tich|van phong|"
     r"thuong truc)|thoi (?:gian|han)(?: hoan thanh| thuc hien)?\s*:|hoan thanh truoc|"
@@ -105,19 +125,25 @@ def is_instruction(sentence: str, *, in_conclusion: bool, in_item: bool) -> bool
     """Does this sentence give an instruction (as opposed to report, praise, recall)?"""
     # "nhiệm vụ được giao", "đã giao": what was assigned before is not an order now.
     folded = re.sub(r"(?<![a-z])(?:da duoc|duoc|da) giao(?![a-z])", " ", fold_same_length(sentence))
-    if _PAST_CITATION.search(folded) or _NARRATOR.search(folded):
-        return False
+    if _PAST_CITATION.search(folded) or _NARRATOR.search(folded) or sentence.isupper():
+        return False  # a recalled assignment, the journalist's voice, a heading in capitals
     if _PROPOSAL.search(folded) and not re.search(r"(?<![a-z])(?:yeu cau|giao)(?![a-z])", folded):
         return False
     strong = _STRONG.search(folded)
-    opening = _IMPERATIVE_OPENING.search(folded)
+    # In the conclusion or a numbered item, "Sở Tài chính cân đối nguồn vốn." is an order too.
+    # An item of a conclusion is an instruction unless it reports or praises.
+    opening = (
+        (in_item and in_conclusion)
+        or _IMPERATIVE_OPENING.search(folded)
+        or _UNIT_OPENING.search(folded)
+    )
     if not strong and not (opening and (in_conclusion or in_item)):
         return False
     asks = re.search(r"(?<![a-z])(?:yeu cau|de nghi)(?![a-z])", folded)
     if _PRAISE.search(folded) and not _DIRECTIVE_WORD.search(folded) and not asks:
         return False  # "ghi nhận những nỗ lực …": praise, not an order
     lowered = sentence.lower()
-    reports = _RESULT.search(lowered) and not _DIRECTIVE_WORD.search(folded)
+    reports = _RESULT.search(lowered) and not _ASK.search(folded)
     return not (
         reports and (not (opening and (in_conclusion or in_item)) or re.search(r"\bđã\s", lowered))
     )

@@ -16,6 +16,7 @@ from .instructions import (
     is_boilerplate,
     is_continuation,
     is_instruction,
+    names_new_addressee,
     same_instruction,
 )
 from .segment import Block, Span, blocks, body_range, clauses, sentences
@@ -111,6 +112,11 @@ def read_notice(
                     draft = headers.setdefault(index, _Draft(clause.start, clause.end, index))
                     draft.end = clause.end
                     continue
+                if in_item and last and last.block == index and not names_new_addressee(piece):
+                    last.end = (
+                        clause.end
+                    )  # a numbered item is one task unless it names another unit
+                    continue
                 if is_instruction(piece, in_conclusion=in_conclusion, in_item=in_item):
                     drafts.append(_Draft(clause.start, clause.end, index))
                 elif last and last.block == index and in_item:
@@ -176,9 +182,9 @@ def _same_run(items: list[Block], previous: _Draft | None, draft: _Draft) -> boo
 def _is_item_header(text: str, items: list[Block], index: int) -> bool:
     """An item ending in ':' whose next item is nested in it ('2. Giao Sở Y tế:' then 'a) …')."""
     block = items[index]
-    if not text[block.start : block.end].rstrip().endswith(":"):
-        return False
-    return index + 1 < len(items) and items[index + 1].parent == index
+    body = text[block.start : block.end].strip()
+    heading = body.endswith(":") or body.isupper() or re.match(r"(?i)(về|đối với|lĩnh vực)\s", body)
+    return bool(heading) and index + 1 < len(items) and items[index + 1].parent == index
 
 
 def _header_of(items: list[Block], index: int, headers: dict[int, _Draft]) -> _Draft | None:

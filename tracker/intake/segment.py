@@ -111,11 +111,12 @@ def blocks(text: str, start: int, end: int) -> list[Block]:
         marker = _marker(line)
         lead = line_start + len(line) - len(line.lstrip())
         if marker:
-            style, mark, _ = marker
+            style, mark, length = marker
             if style not in style_levels:
                 style_levels[style] = len(style_levels) + 1
             close()
-            current = [lead, line_end, style_levels[style], mark]
+            # the item's text starts after its marker ("a) ", "2.1. ")
+            current = [line_start + length, line_end, style_levels[style], mark]
             current_marker = mark
             continue
         if current is not None:

@@ -19,9 +19,10 @@ from functools import cached_property, lru_cache
 from rapidfuzz import fuzz, process
 
 from ..text import fold as _fold_text
-
-fold = lru_cache(maxsize=8192)(_fold_text)
 from .textutil import fold_same_length
+
+# Unit names are folded again and again (keys, lookups): once each is enough.
+fold = lru_cache(maxsize=8192)(_fold_text)
 
 
 @dataclass(frozen=True)
