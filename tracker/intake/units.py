@@ -113,6 +113,10 @@ def derived_aliases(name: str, provinces: Iterable[str] = ()) -> set[str]:
             if phrase in form:
                 for abbreviation in abbreviations:
                     forms.add(form.replace(phrase, abbreviation))
+            for abbreviation in abbreviations:
+                # the catalogue says "UBND huyện Lý Sơn", the notice "Ủy ban nhân dân huyện …"
+                if re.search(rf"(?<![a-z]){re.escape(abbreviation)}(?![a-z])", form):
+                    forms.add(re.sub(rf"(?<![a-z]){re.escape(abbreviation)}(?![a-z])", phrase, form))
     for form in list(forms):
         for head in _HEADS:
             if not form.startswith(head + " "):
@@ -123,6 +127,11 @@ def derived_aliases(name: str, provinces: Iterable[str] = ()) -> set[str]:
                 continue
             parts = [_initials(g) for g in groups]
             head_initial = _initials(head)
+            # half-abbreviated: "Sở Nông nghiệp và PTNT", "Sở Văn hóa, TT&DL"
+            if len(groups) <= 3:
+                for mask in range(1, 2 ** len(groups) - 1):
+                    mixed = [parts[i] if mask >> i & 1 else groups[i] for i in range(len(groups))]
+                    forms.add(f"{head} {' va '.join(mixed)}")
             joined = "".join(parts)
             forms.add(f"{head} {'&'.join(parts)}")
             forms.add(f"{head} {''.join(parts[:-1])}&{parts[-1]}")
