@@ -87,7 +87,9 @@ def test_aliases_passed_in_are_recognised():
 def test_succession_leads_an_old_name_to_the_unit_that_replaced_it():
     catalogue = Catalogue(
         [
-            CatalogueUnit("STTTT", "Sở Thông tin và Truyền thông", "Sở TT&TT", successor_id="SKHCN"),
+            CatalogueUnit(
+                "STTTT", "Sở Thông tin và Truyền thông", "Sở TT&TT", successor_id="SKHCN"
+            ),
             CatalogueUnit("SKHCN", "Sở Khoa học và Công nghệ", "Sở KH&CN"),
         ]
     )
@@ -101,9 +103,7 @@ def test_succession_leads_an_old_name_to_the_unit_that_replaced_it():
 
 
 def test_an_abbreviation_two_units_share_belongs_to_neither():
-    catalogue = Catalogue.of(
-        [("A", "Sở Tài chính", "Sở TC"), ("B", "Sở Thông tin", "Sở TC")]
-    )
+    catalogue = Catalogue.of([("A", "Sở Tài chính", "Sở TC"), ("B", "Sở Thông tin", "Sở TC")])
     assert catalogue.resolve_exact("Sở TC") is None
 
 

@@ -116,7 +116,9 @@ def derived_aliases(name: str, provinces: Iterable[str] = ()) -> set[str]:
             for abbreviation in abbreviations:
                 # the catalogue says "UBND huyện Lý Sơn", the notice "Ủy ban nhân dân huyện …"
                 if re.search(rf"(?<![a-z]){re.escape(abbreviation)}(?![a-z])", form):
-                    forms.add(re.sub(rf"(?<![a-z]){re.escape(abbreviation)}(?![a-z])", phrase, form))
+                    forms.add(
+                        re.sub(rf"(?<![a-z]){re.escape(abbreviation)}(?![a-z])", phrase, form)
+                    )
     for form in list(forms):
         for head in _HEADS:
             if not form.startswith(head + " "):
