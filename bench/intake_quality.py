@@ -171,6 +171,9 @@ def twenty_page_notice() -> str:
         "Chủ tịch UBND tỉnh kết luận như sau:",
     ]
     romans = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+    # every item a different instruction: no (unit, action, object) twice
+    triples = [(lead, a, o) for lead in _LEADS for a in _ACTIONS for o in _OBJECTS]
+    rng.shuffle(triples)
     n = 0
     while sum(len(p) for p in parts) < 56_000:
         if n % 15 == 0:
@@ -178,8 +181,9 @@ def twenty_page_notice() -> str:
         n += 1
         place = rng.choice(_PLACES).format(n=n)
         due = rng.choice(_DUES).format(d=rng.randint(1, 28), m=rng.randint(4, 12))
+        lead, action, obj = triples[n - 1]
         parts.append(
-            f"{n}. {rng.choice(_LEADS)} {rng.choice(_ACTIONS)} {rng.choice(_OBJECTS)} tại "
+            f"{n}. {lead} {action} {obj} tại "
             f"{place}, bảo đảm đúng quy định; {due} Năm 2020, kết quả đạt được tại {place} còn "
             f"thấp so với kế hoạch đề ra."
         )

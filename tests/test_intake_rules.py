@@ -146,6 +146,36 @@ def test_a_restated_instruction_is_one_task_keeping_what_the_second_adds():
     assert tasks[0].urgent
 
 
+def test_an_instruction_restated_in_other_words_is_one_task():
+    tasks = read(
+        "Phát biểu kết luận, Chủ tịch yêu cầu UBND huyện Bình Sơn tập trung đẩy nhanh tiến độ "
+        "giải ngân vốn đầu tư công, phấn đấu đến ngày 30/9/2021 giải ngân đạt 80% kế hoạch. "
+        "Giao Sở KH&ĐT chủ trì, phối hợp với Sở Tài chính xem xét kiến nghị của huyện, tham mưu "
+        "UBND tỉnh trước ngày 30/6. Chủ tịch nhấn mạnh, UBND huyện Bình Sơn cần tập trung đẩy "
+        "nhanh tiến độ giải ngân vốn đầu tư công để hoàn thành kế hoạch năm."
+    ).tasks
+    assert [(t.lead.name, t.due_on) for t in tasks] == [
+        ("UBND huyện Bình Sơn", date(2021, 9, 30)),
+        (KHDT, date(2021, 6, 30)),
+    ]
+
+
+def test_numbered_items_alike_but_for_the_place_stay_two_tasks():
+    tasks = read(
+        "Kết luận như sau:\n1. Sở Xây dựng kiểm tra trật tự xây dựng tại xã Bình Thạnh.\n"
+        "2. Sở Xây dựng kiểm tra trật tự xây dựng tại xã Bình Châu.\n"
+    ).tasks
+    assert len(tasks) == 2
+
+
+def test_the_closing_formula_of_a_notice_is_not_a_task():
+    tasks = read(
+        "Kết luận như sau:\n1. Sở Xây dựng kiểm tra trật tự xây dựng.\n"
+        "Văn phòng UBND tỉnh thông báo để các cơ quan, đơn vị biết, thực hiện./.\n"
+    ).tasks
+    assert len(tasks) == 1
+
+
 def test_a_closing_sentence_with_no_content_of_its_own_restates_the_task():
     tasks = read(
         "Chủ tịch UBND tỉnh giao Sở KH&ĐT chủ trì xây dựng dự thảo báo cáo thực hành tiết kiệm, "
@@ -321,6 +351,7 @@ def test_deadline_forms(phrase, due):
         "Ngày 08/4/2021, UBND tỉnh đã có văn bản chỉ đạo",  # a past assignment
         "tổng doanh thu ước đạt 1.100 tỷ đồng",  # a number, not a date
         "trong 6 tháng qua, tiến độ còn chậm",
+        "tính đến ngày 30/4/2021, toàn tỉnh mới giải ngân 20%",  # a reckoning date
     ],
 )
 def test_dates_that_are_not_deadlines(phrase):

@@ -43,9 +43,10 @@ _NUMBER_WORDS = {
 }
 
 # Words that make the date after them a deadline (folded).
+# "tính đến ngày 30/4, toàn tỉnh mới giải ngân 20%": a reckoning date, not a deadline.
 _CUE = (
     r"(?<![a-z])(?:truoc|cham nhat(?: la)?(?: vao)?|muon nhat|han chot|thoi han(?: hoan thanh)?(?: la)?|"
-    r"hoan thanh(?: truoc| xong truoc| trong| vao)?|xong truoc|den|han|trong|ngay trong|"
+    r"hoan thanh(?: truoc| xong truoc| trong| vao)?|xong truoc|(?<!tinh )den|han|trong|ngay trong|"
     r"khong qua|xong trong|han cuoi)"
 )
 _DMY = r"(\d{1,2})\s*[/\-.]\s*(\d{1,2})(?:\s*[/\-.]\s*(\d{4}))?(?![\d/.\-]*\d)"

@@ -87,6 +87,11 @@ _CONCLUSION = (
 )
 # The journalist's own voice ("Chúng tôi sẽ tiếp tục thông tin tới bạn đọc").
 _NARRATOR = re.compile(r"(?<![a-z])(?:chung toi|ban doc|phong vien|toa soan)(?![a-z])")
+_CLOSING = re.compile(
+    r"(?<![a-z])thong bao(?: (?:de|cho|den|toi))\b.{0,100}(?<![a-z])biet(?![a-z])|"
+    r"(?<![a-z])(?:thong bao|xin thong bao) (?:y kien|ket luan)[^.]{0,120}(?:de|cho) (?:cac )?"
+    r"(?:co quan|don vi|so|nganh)[^.]{0,60}(?:biet|thuc hien)"
+)
 _PAST_CITATION = re.compile(
     r"^\W*ngay \d{1,2}[/\-.]\d{1,2}(?:[/\-.]\d{4})?,[^.]{0,120}\b(?:ban hanh|co van ban|co cong van)"
 )
@@ -125,6 +130,8 @@ def is_instruction(sentence: str, *, in_conclusion: bool, in_item: bool) -> bool
     """Does this sentence give an instruction (as opposed to report, praise, recall)?"""
     # "nhiệm vụ được giao", "đã giao": what was assigned before is not an order now.
     folded = re.sub(r"(?<![a-z])(?:da duoc|duoc|da) giao(?![a-z])", " ", fold_same_length(sentence))
+    if _CLOSING.search(folded):
+        return False  # "Văn phòng UBND tỉnh thông báo để các cơ quan, đơn vị biết, thực hiện"
     if _PAST_CITATION.search(folded) or _NARRATOR.search(folded) or sentence.isupper():
         return False  # a recalled assignment, the journalist's voice, a heading in capitals
     if _PROPOSAL.search(folded) and not re.search(r"(?<![a-z])(?:yeu cau|giao)(?![a-z])", folded):
@@ -243,9 +250,57 @@ def _gist(text: str) -> str:
     return _CUE_WORDS.sub(" ", fold_same_length(text))
 
 
-def same_instruction(a: str, b: str) -> bool:
-    """Is ``b`` the instruction ``a`` restated (the leader repeating an order)?"""
+def same_instruction(a: str, b: str, paraphrase: bool = True) -> bool:
+    """Is ``b`` the instruction ``a`` restated (the leader repeating an order)? With
+    ``paraphrase`` off (two items of a numbered list, distinct by design) only a near-verbatim
+    repetition counts."""
     fa, fb = _gist(a), _gist(b)
-    return fuzz.token_sort_ratio(fa, fb) >= 80 or (
+    if not paraphrase:
+        return fuzz.ratio(fa, fb) >= 98
+    if fuzz.token_sort_ratio(fa, fb) >= 80 or (
         min(len(fa), len(fb)) > 40 and fuzz.partial_ratio(fa, fb) >= 90
-    )
+    ):
+        return True
+    # The leader restating an order in other words keeps its content: most word pairs of the
+    # shorter statement are in the longer one.
+    pa, pb = _pairs(fa), _pairs(fb)
+    shorter = min(len(pa), len(pb))
+    return shorter >= 5 and len(pa & pb) / shorter >= 0.6
+
+
+_FILLER = frozenset(
+    [
+        "va",
+        "cac",
+        "de",
+        "cho",
+        "cua",
+        "voi",
+        "tai",
+        "trong",
+        "theo",
+        "nhung",
+        "mot",
+        "nay",
+        "do",
+        "la",
+        "thi",
+        "se",
+        "da",
+        "dang",
+        "duoc",
+        "co",
+        "khong",
+        "the",
+        "nham",
+        "ve",
+        "tren",
+        "hon",
+    ]
+)
+
+
+@lru_cache(maxsize=4096)
+def _pairs(gist: str) -> frozenset[tuple[str, str]]:
+    words = [w for w in re.findall(r"[a-z]+", gist) if w not in _FILLER]
+    return frozenset(zip(words, words[1:], strict=False))

@@ -126,6 +126,7 @@ def read_notice(
         _address(ctx, draft)
         draft.deadline = _deadline(ctx, draft)
     tasks: list[ProposedTask] = []
+    levels: list[int] = []  # the block level of each task: items are not paraphrases
     previous: _Draft | None = None
     for draft in drafts:
         parent = _header_of(items, draft.block, headers)
@@ -145,7 +146,9 @@ def read_notice(
                 i
                 for i, t in enumerate(tasks)
                 if (t.lead is None or task.lead is None or t.lead.key == task.lead.key)
-                and same_instruction(t.text, task.text)
+                and same_instruction(
+                    t.text, task.text, paraphrase=not (levels[i] and items[draft.block].level)
+                )
             ),
             None,
         )
@@ -155,6 +158,7 @@ def read_notice(
             )
         if duplicate is None:
             tasks.append(task)
+            levels.append(items[draft.block].level)
         else:
             tasks[duplicate] = _merge(tasks[duplicate], task)
     return Proposal(text, header, tasks)

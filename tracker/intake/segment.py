@@ -32,7 +32,7 @@ class Span:
 
 _MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("roman", re.compile(r"(?P<m>(?:X{0,3})(?:IX|IV|V?I{0,3}))[.)/]\s+(?=\S)")),
-    ("number", re.compile(r"(?P<m>\d{1,2}(?:\.\d{1,2}){0,3})[.)]\s*(?=[^\d\s])")),
+    ("number", re.compile(r"(?P<m>\d{1,3}(?:\.\d{1,2}){0,3})[.)]\s*(?=[^\d\s])")),
     ("letter", re.compile(r"(?P<m>[a-zđ])[).]\s+(?=\S)")),
     ("dash", re.compile(r"(?P<m>[-–—])\s+(?=\S)")),
     ("plus", re.compile(r"(?P<m>\+)\s+(?=\S)")),
