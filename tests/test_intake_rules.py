@@ -98,6 +98,24 @@ KHDT = "Sở Kế hoạch và Đầu tư tỉnh Quảng Ngãi"
             "quy định. Báo cáo UBND tỉnh trước ngày 30/6/2021.\n2. Sở Tài chính bố trí vốn.",
             2,
         ),
+        # two units, two instructions, one sentence
+        (
+            "Kết luận như sau: Sở Xây dựng kiểm tra chất lượng công trình trường học vùng lũ; "
+            "Sở Tài chính bố trí kinh phí sửa chữa các phòng học bị hư hỏng.",
+            2,
+        ),
+        # a list of addressees is not cut
+        (
+            "Giao các sở, ngành tỉnh; UBND các huyện, thành phố; Ban Quản lý dự án báo cáo "
+            "tình hình giải ngân vốn đầu tư công năm 2021.",
+            1,
+        ),
+        # an agreement is a decision, not a task; the assignment beside it is
+        (
+            "Kết luận như sau:\n1. Thống nhất chủ trương đầu tư dự án đường ven biển.\n"
+            "2. Giao Sở KH&ĐT hoàn thiện hồ sơ chủ trương đầu tư, trình trước ngày 30/6/2021.",
+            1,
+        ),
         # several instructions in one sentence, each starting with "giao"
         (
             "Chủ tịch chỉ đạo: giao Sở KH&ĐT làm rõ gói thầu số 7; giao UBND huyện Lý Sơn "
@@ -250,6 +268,11 @@ def test_pdf_wrapped_lines_are_joined_back_into_one_sentence():
             "Chủ tịch UBND tỉnh giao Sở Xây dựng kiểm tra, báo cáo UBND tỉnh và gửi Văn phòng UBND tỉnh trước ngày 30/6/2021.",
             "Sở Xây dựng tỉnh Quảng Ngãi",
             [],
+        ),
+        (
+            "Sở Xây dựng có trách nhiệm phối hợp với UBND huyện Bình Sơn kiểm tra tải trọng xe.",
+            "Sở Xây dựng tỉnh Quảng Ngãi",
+            ["UBND huyện Bình Sơn"],
         ),
         (
             "Sở TT&TT khẩn trương tham mưu cho UBND tỉnh hoàn thiện mạng lưới truyền thanh cơ sở.",

@@ -23,7 +23,7 @@ _STRONG = re.compile(
     r"chi dao|khan truong|gap rut|can phai|phai|can(?! bo| thiet| cu| doi| thi)|chu tri|"
     r"tham muu|nhanh chong|chu dong|tap trung|ra soat|nghien cuu|siet chat|day nhanh|"
     r"day manh|tang cuong|kip thoi|tiep tuc|quyet liet|chiu trach nhiem|som (?:hoan|trien|trinh|bao|co)|"
-    r"chi dao|luu y|giai trinh|khac phuc|xu ly|phoi hop)(?![a-z])"
+    r"chi dao|luu y|giai trinh|khac phuc|xu ly|phoi hop|co trach nhiem)(?![a-z])"
 )
 # Verbs an instruction opens with when its addressee was named earlier ("Siết chặt …").
 _IMPERATIVE_OPENING = re.compile(
@@ -87,6 +87,9 @@ _CONCLUSION = (
 )
 # The journalist's own voice ("Chúng tôi sẽ tiếp tục thông tin tới bạn đọc").
 _NARRATOR = re.compile(r"(?<![a-z])(?:chung toi|ban doc|phong vien|toa soan)(?![a-z])")
+_AGREEMENT = re.compile(
+    r"^\W*(?:\d+\W+)?(?:co ban )?(?:thong nhat|dong y|chap thuan|nhat tri|ghi nhan)(?![a-z])"
+)
 _CLOSING = re.compile(
     r"(?<![a-z])thong bao(?: (?:de|cho|den|toi))\b.{0,100}(?<![a-z])biet(?![a-z])|"
     r"(?<![a-z])(?:thong bao|xin thong bao) (?:y kien|ket luan)[^.]{0,120}(?:de|cho) (?:cac )?"
@@ -130,6 +133,8 @@ def is_instruction(sentence: str, *, in_conclusion: bool, in_item: bool) -> bool
     """Does this sentence give an instruction (as opposed to report, praise, recall)?"""
     # "nhiệm vụ được giao", "đã giao": what was assigned before is not an order now.
     folded = re.sub(r"(?<![a-z])(?:da duoc|duoc|da) giao(?![a-z])", " ", fold_same_length(sentence))
+    if _AGREEMENT.search(folded) and not _ASK.search(folded):
+        return False  # "Thống nhất chủ trương …", "Đồng ý với đề xuất …": a decision, no task
     if _CLOSING.search(folded):
         return False  # "Văn phòng UBND tỉnh thông báo để các cơ quan, đơn vị biết, thực hiện"
     if _PAST_CITATION.search(folded) or _NARRATOR.search(folded) or sentence.isupper():

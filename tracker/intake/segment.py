@@ -43,6 +43,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“(]?[A-ZĐÀ-�
 _CLAUSE_CUT = re.compile(
     r"(?:;|…|\.\.\.)\s*(?=(?:đồng thời,?\s*)?(?:giao|yêu cầu|đề nghị|chỉ đạo|Giao|Yêu cầu|Đề nghị|"
     r"Chỉ đạo|Đồng thời)\b)"
+    r"|;\s*(?P<unit>(?=(?:Sở|UBND|Ủy ban nhân dân|Uỷ ban nhân dân|Ban Quản lý|BQL|Công an|"
+    r"Bộ Chỉ huy|Trung tâm|Văn phòng|Đài|Thanh tra|Cục|Chi cục|Kho bạc|Bảo hiểm)\s))"
 )
 _ABBREVIATION_BEFORE = re.compile(
     r"(?:\b(?:TP|Tp|TX|Q|P|TT|ThS|TS|PGS|GS|Ông|Bà|St|v\.v)|\b[A-ZĐ])$"
@@ -158,10 +160,14 @@ def sentences(text: str, start: int, end: int) -> list[Span]:
 
 
 def clauses(text: str, span: Span) -> list[Span]:
-    """A sentence cut where a new instruction starts ('…; giao UBND huyện X …')."""
+    """A sentence cut where a new instruction starts ('…; giao UBND huyện X …', '…; Sở Tài
+    chính bố trí kinh phí'). A list of addressees ('Giao các sở, ngành; UBND các huyện; …')
+    is not cut: its parts are short."""
     spans: list[Span] = []
     cut = span.start
     for m in _CLAUSE_CUT.finditer(text, span.start, span.end):
+        if m.group("unit") is not None and m.start() - cut < 60:
+            continue
         spans.append(Span(cut, m.start()))
         cut = m.end()
     spans.append(Span(cut, span.end))

@@ -125,6 +125,11 @@ def derived_aliases(name: str, provinces: Iterable[str] = ()) -> set[str]:
                 continue
             rest = form[len(head) + 1 :]
             groups = [g for g in _SPLIT_GROUPS.split(rest) if g]
+            if len(groups) == 1 and 3 <= len(groups[0].split()) <= 5:
+                # "Sở Giao thông vận tải" -> "Sở GTVT", "SGTVT"
+                forms.add(f"{head} {_initials(groups[0])}")
+                forms.add(f"{_initials(head)}{_initials(groups[0])}")
+                continue
             if len(groups) < 2 or any(len(g.split()) > 4 for g in groups):
                 continue
             parts = [_initials(g) for g in groups]
