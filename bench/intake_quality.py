@@ -28,7 +28,7 @@ from tracker.calendar import WorkingCalendar  # noqa: E402
 from tracker.intake import Catalogue, CatalogueUnit, extract_text, read_notice  # noqa: E402
 from tracker.text import fold  # noqa: E402
 
-DEV = ROOT / "tests" / "data" / "intake" / "dev"
+SETS = ROOT / "tests" / "data" / "intake"
 
 
 def catalogue_of(names: list[str]) -> Catalogue:
@@ -46,7 +46,8 @@ def same_lead(expected: str | None, got: str | None) -> bool:
     return a == b or fuzz.token_set_ratio(a, b) >= 95 and abs(len(a) - len(b)) <= 12
 
 
-def evaluate(verbose: bool) -> dict[str, float]:
+def evaluate(verbose: bool, name: str = "dev") -> dict[str, float]:
+    DEV = SETS / name
     spec = yaml.safe_load((DEV / "expected.yaml").read_text(encoding="utf-8"))
     predicted = expected_total = matched = lead_ok = due_ok = 0
     for doc in spec["documents"]:
@@ -267,14 +268,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quiet", action="store_true", help="figures only, no mismatches")
     args = parser.parse_args()
-    figures = evaluate(verbose=not args.quiet)
-    print(
-        f"\nDevelopment set: {figures['documents']} documents, {figures['expected']} expected "
-        f"tasks, {figures['proposed']} proposed"
-    )
-    print(f"  task splitting precision {figures['precision']:.2f}  recall {figures['recall']:.2f}")
-    print(f"  lead-unit accuracy       {figures['lead_accuracy']:.2f}")
-    print(f"  deadline accuracy        {figures['deadline_accuracy']:.2f}\n")
+    for name, title in (("dev", "Development set"), ("heldout", "Held-out set")):
+        figures = evaluate(verbose=not args.quiet, name=name)
+        print(
+            f"\n{title}: {figures['documents']} documents, {figures['expected']} expected "
+            f"tasks, {figures['proposed']} proposed"
+        )
+        print(
+            f"  task splitting precision {figures['precision']:.2f}  recall {figures['recall']:.2f}"
+        )
+        print(f"  lead-unit accuracy       {figures['lead_accuracy']:.2f}")
+        print(f"  deadline accuracy        {figures['deadline_accuracy']:.2f}\n")
     speed()
 
 

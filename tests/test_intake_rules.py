@@ -140,8 +140,7 @@ def test_one_task_per_instruction(body, count):
         # background and a proposal to the province
         "Hiện còn khoảng 40 đài truyền thanh cơ sở cấp xã đã xuống cấp.",
         "Sở TT&TT kiến nghị UBND tỉnh cho chủ trương nghiên cứu thí điểm chuyển đổi số.",
-        # a past assignment being recalled
-        "Ngày 08/4/2021, Văn phòng UBND tỉnh ban hành Văn bản số 404/VPUBND giao Sở TN&MT trả lời đơn.",
+        # a past assignment being chased
         "Tuy nhiên, đến nay qua kiểm tra, rà soát Sở TN&MT chưa trình nội dung trên.",
         # the journalist's own voice
         "Chúng tôi sẽ tiếp tục thông tin tới bạn đọc.",
@@ -151,6 +150,26 @@ def test_one_task_per_instruction(body, count):
 )
 def test_not_an_instruction(sentence):
     assert read(sentence).tasks == []
+
+
+RECALLED = (
+    "Ngày 08/4/2021, Văn phòng UBND tỉnh ban hành Văn bản số 404/VPUBND giao Sở TN&MT phối hợp "
+    "với Sở Xây dựng trả lời đơn công dân; báo cáo UBND tỉnh trong 30 ngày làm việc."
+)
+
+
+def test_an_assignment_reported_as_issued_is_the_task_when_there_is_no_other():
+    (task,) = read(RECALLED).tasks
+    assert task.lead.name == TNMT
+
+
+def test_beside_a_fresh_instruction_the_earlier_assignment_is_not_a_task_again():
+    (task,) = read(
+        RECALLED + "\nTuy nhiên, đến nay Sở TN&MT chưa trình nội dung trên.\n"
+        "Văn phòng UBND tỉnh đề nghị Sở TN&MT khẩn trương trình nội dung trên trước ngày "
+        "30/8/2021."
+    ).tasks
+    assert (task.lead.name, task.due_on, task.urgent) == (TNMT, date(2021, 8, 30), True)
 
 
 def test_a_restated_instruction_is_one_task_keeping_what_the_second_adds():

@@ -137,8 +137,8 @@ def is_instruction(sentence: str, *, in_conclusion: bool, in_item: bool) -> bool
         return False  # "Thống nhất chủ trương …", "Đồng ý với đề xuất …": a decision, no task
     if _CLOSING.search(folded):
         return False  # "Văn phòng UBND tỉnh thông báo để các cơ quan, đơn vị biết, thực hiện"
-    if _PAST_CITATION.search(folded) or _NARRATOR.search(folded) or sentence.isupper():
-        return False  # a recalled assignment, the journalist's voice, a heading in capitals
+    if _NARRATOR.search(folded) or sentence.isupper():
+        return False  # the journalist's voice, a heading in capitals
     if _PROPOSAL.search(folded) and not re.search(r"(?<![a-z])(?:yeu cau|giao)(?![a-z])", folded):
         return False
     strong = _STRONG.search(folded)
@@ -237,6 +237,13 @@ def is_boilerplate(sentence: str) -> bool:
         return False
     rest = [w for w in words if w not in _BOILERPLATE_WORDS and len(w) > 1]
     return len(rest) <= 4
+
+
+def is_recalled(sentence: str) -> bool:
+    """'Ngày 08/4/2021, Văn phòng UBND tỉnh ban hành Văn bản số 404 … giao Sở X …': an
+    assignment reported as issued on a date. It is the task when the text gives no other;
+    beside a fresh instruction it is the earlier order being chased."""
+    return bool(_PAST_CITATION.search(fold_same_length(sentence)))
 
 
 def is_continuation(sentence: str) -> bool:

@@ -16,6 +16,7 @@ from .instructions import (
     is_boilerplate,
     is_continuation,
     is_instruction,
+    is_recalled,
     names_new_addressee,
     same_instruction,
 )
@@ -69,6 +70,7 @@ class _Draft:
     start: int
     end: int
     block: int
+    recalled: bool = False
     lead: UnitMatch | None = None
     coordinating: tuple[UnitMatch, ...] = ()
     deadline: Deadline | None = None
@@ -118,10 +120,12 @@ def read_notice(
                     )  # a numbered item is one task unless it names another unit
                     continue
                 if is_instruction(piece, in_conclusion=in_conclusion, in_item=in_item):
-                    drafts.append(_Draft(clause.start, clause.end, index))
+                    drafts.append(_Draft(clause.start, clause.end, index, is_recalled(piece)))
                 elif last and last.block == index and in_item:
                     last.end = clause.end  # the rest of a numbered item belongs to its task
 
+    if any(not d.recalled for d in drafts):
+        drafts = [d for d in drafts if not d.recalled]
     for draft in headers.values():
         _address(ctx, draft)
         draft.deadline = _deadline(ctx, draft)
