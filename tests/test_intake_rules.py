@@ -450,3 +450,25 @@ def test_flags(sentence, urgent, priority):
 def test_field_when_evident():
     (task,) = read("Yêu cầu Sở TN&MT xử lý vi phạm về đất đai, khoáng sản trên địa bàn.").tasks
     assert task.field == "Tài nguyên - Môi trường"
+
+
+def test_a_notice_with_nested_numbering_and_headings_without_colon():
+    """tests/data/intake/nested_notice.txt: '1. Về hạ tầng' heads 1.1 and 1.2; 'Kết luận:'
+    opens the conclusion; the closing formula and the recipients are not tasks."""
+    from pathlib import Path
+
+    text = (Path(__file__).parent / "data" / "intake" / "nested_notice.txt").read_text("utf-8")
+    proposal = read_notice(text, CATALOGUE)
+    assert proposal.directive.symbol == "88/TB-VP"
+    assert proposal.directive.issued_on == date(2021, 4, 5)
+    assert proposal.directive.signer == "Lê Văn Sinh"
+    assert [(t.lead.name if t.lead else None, t.due_on) for t in proposal.tasks] == [
+        ("UBND huyện Lý Sơn", date(2021, 6, 30)),
+        ("Sở Tài chính tỉnh Quảng Ngãi", None),
+        ("Sở Văn hóa, Thể thao và Du lịch tỉnh Quảng Ngãi", date(2021, 6, 30)),
+        ("Văn phòng UBND tỉnh Quảng Ngãi", None),
+    ]
+    assert names(proposal.tasks[0].coordinating) == ["Sở Xây dựng tỉnh Quảng Ngãi"]
+    assert names(proposal.tasks[2].coordinating) == ["UBND huyện Lý Sơn"]
+    # "đôn đốc các đơn vị": whom the Office oversees, not a coordinating unit
+    assert proposal.tasks[3].coordinating == ()

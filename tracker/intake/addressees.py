@@ -93,6 +93,9 @@ _RECIPIENT_BEFORE = re.compile(
     r"(?<![a-z])(?:bao cao(?: ket qua)?|trinh|gui(?: bao cao)?(?: ket qua)?|tham muu|de xuat|"
     r"xin y kien|qua|chuyen)(?:\s+(?:ve|cho|len|den|toi|tai))?[\s(:]*$"
 )
+_OVERSIGHT_BEFORE = re.compile(
+    r"(?<![a-z])(?:don doc|huong dan|chi dao|kiem tra|giam sat|theo doi|to chuc cho)\s*$"
+)
 _SPEAKER_CUE = re.compile(
     r"(?<![a-z])(?:yeu cau|de nghi|(?<!ton )(?<!ban )(?<!ngoai )(?<!chuyen )(?<!ket )giao(?: cho)?|chi dao|luu y|nhac nho|nhan manh)(?![a-z])"
 )
@@ -241,6 +244,8 @@ def assign(
             continue
         if re.search(r"(?<![a-z])(?:duoc|boi)\s*$", before):
             continue  # "đã được Sở Xây dựng kiểm tra": the agent of a past check
+        if kind == "generic" and addressed and _OVERSIGHT_BEFORE.search(before):
+            continue  # "Văn phòng … đôn đốc các đơn vị thực hiện": whom the lead oversees
         # "các phần mềm mà các ngành, địa phương đang sử dụng": an object, not an addressee.
         if kind == "generic" and re.search(r"(?<![a-z])(?:ma|cua|tai|o|voi|cho|den)\s*$", before):
             continue

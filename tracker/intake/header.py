@@ -45,7 +45,8 @@ _CITED_BEFORE = re.compile(
     r"(?:căn cứ|thực hiện|theo|tại|nhận được|của|và|sau khi|xét)\s*$", re.IGNORECASE
 )
 _PLACE_DATE = re.compile(
-    r"(?m)^\s*([A-ZĐÀ-Ỹ][^\n,;:]{1,40}),\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})"
+    r"(?m)^\s*([A-ZĐÀ-Ỹ][^\n,;:]{1,40}),\s*ngày\s+(\d{1,2})(?:\s+tháng\s+|\s*[/.\-]\s*)(\d{1,2})"
+    r"(?:\s+năm\s+|\s*[/.\-]\s*)(\d{4})"
 )
 _DATELINE = re.compile(r"(?m)^\s*(?:\d{1,2}:\d{2},\s*)?(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
@@ -189,6 +190,8 @@ def _signature(text: str) -> tuple[str | None, str | None]:
     lines = [line.strip() for line in rest.splitlines() if line.strip()]
     position_lines = [last.group(1).strip()]
     for line in lines:
+        if re.fullmatch(r"\(?(?:đã ký|Đã ký|ĐÃ KÝ)\)?|\(?ký(?: tên)?(?:, đóng dấu)?\)?", line):
+            continue
         if line.isupper():
             position_lines.append(line)
             continue

@@ -78,7 +78,8 @@ _CONCLUSION = (
     re.compile(
         r"ket luan(?: va chi dao)?(?: cua [^.:\n]{0,120})? nhu sau|"
         r"(?:y kien )?chi dao(?: cua [^.:\n]{0,120})? nhu sau|co y kien(?: chi dao)?(?: [^.:\n]{0,60})? nhu sau|"
-        r"y kien ket luan(?: [^.:\n]{0,120})? nhu sau"
+        r"y kien ket luan(?: [^.:\n]{0,120})? nhu sau|"
+        r"(?:ket luan|chi dao|y kien chi dao|y kien ket luan)\s*:"
     ),
     re.compile(
         r"phat bieu (?:ket luan|chi dao)|ket luan (?:tai |buoi |cuoc |hoi nghi)|"

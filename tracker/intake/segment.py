@@ -117,8 +117,9 @@ def blocks(text: str, start: int, end: int) -> list[Block]:
             if style not in style_levels:
                 style_levels[style] = len(style_levels) + 1
             close()
-            # the item's text starts after its marker ("a) ", "2.1. ")
-            current = [line_start + length, line_end, style_levels[style], mark]
+            # the item's text starts after its marker ("a) ", "2.1. "); 1.1 is nested in 1
+            level = style_levels[style] * 10 + (mark.count(".") if style == "number" else 0)
+            current = [line_start + length, line_end, level, mark]
             current_marker = mark
             continue
         if current is not None:
