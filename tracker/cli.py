@@ -370,26 +370,36 @@ def intake_command(file: Path, as_json: bool):
     if as_json:
         click.echo(json.dumps(proposal.as_json(), ensure_ascii=False, indent=2))
         return
+    _echo_proposal(proposal)
+
+
+def _echo_proposal(proposal) -> None:
+    from flask_babel import gettext as _
+
+    def day(value) -> str:
+        return value.strftime("%d/%m/%Y") if value else "—"
+
     d = proposal.directive
-    click.echo(f"Văn bản: {d.symbol or '(không rõ số ký hiệu)'}  ngày {_vn_date(d.issued_on)}")
-    click.echo(f"Người ký: {d.signer or '—'}  {d.signer_position or ''}".rstrip())
+    click.echo(_("Directive: %(symbol)s of %(day)s", symbol=d.symbol or "—", day=day(d.issued_on)))
+    click.echo(_("Signed by: %(signer)s", signer=d.signer or "—"))
     for number, task in enumerate(proposal.tasks, 1):
         lead = task.lead
         lead_text = "—" if lead is None else lead.name
         if lead is not None and lead.unit is None and not lead.generic:
-            lead_text += " (không có trong danh mục đơn vị"
-            lead_text += f"; gần nhất: {', '.join(lead.closest)})" if lead.closest else ")"
+            lead_text += (
+                " ("
+                + _("unit not found; closest: %(names)s", names=", ".join(lead.closest) or "—")
+                + ")"
+            )
         click.echo(f"{number}. {task.text}")
-        click.echo(f"   Chủ trì: {lead_text}")
+        click.echo("   " + _("Lead: %(unit)s", unit=lead_text))
         if task.coordinating:
-            click.echo(f"   Phối hợp: {', '.join(u.name for u in task.coordinating)}")
-        click.echo(f"   Thời hạn: {_vn_date(task.due_on) if task.due_on else 'không có'}")
+            names = ", ".join(u.name for u in task.coordinating)
+            click.echo("   " + _("Coordinating: %(units)s", units=names))
+        due = day(task.due_on) if task.due_on else _("no deadline")
+        click.echo("   " + _("Deadline: %(day)s", day=due))
     if not proposal.tasks:
-        click.echo("Không tìm thấy nhiệm vụ nào trong văn bản.")
-
-
-def _vn_date(day) -> str:
-    return day.strftime("%d/%m/%Y") if day else "—"
+        click.echo(_("No task found in the text."))
 
 
 COMMANDS = [

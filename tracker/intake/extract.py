@@ -11,11 +11,13 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 SUPPORTED = (".txt", ".docx", ".pdf")
 
 
 class UnreadableFile(ValueError):
-    """The file cannot be read as a notice; the message says why, in Vietnamese."""
+    """The file cannot be read as a notice; the message says why."""
 
 
 def extract_text(name: str, data: bytes) -> str:
@@ -28,7 +30,7 @@ def extract_text(name: str, data: bytes) -> str:
     if suffix == ".pdf":
         return _pdf(data)
     raise UnreadableFile(
-        f"Không đọc được tệp {name}: chỉ nhận .txt, .docx hoặc .pdf có lớp văn bản."
+        _("Cannot read %(name)s: only .txt, .docx or a .pdf with a text layer.", name=name)
     )
 
 
@@ -36,11 +38,13 @@ def read_file(path: Path) -> str:
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
-        raise UnreadableFile(f"Không tìm thấy tệp {path}.") from exc
+        raise UnreadableFile(_("No such file: %(path)s.", path=path)) from exc
     except IsADirectoryError as exc:
-        raise UnreadableFile(f"{path} là thư mục, không phải tệp.") from exc
+        raise UnreadableFile(_("%(path)s is a folder, not a file.", path=path)) from exc
     except OSError as exc:
-        raise UnreadableFile(f"Không mở được tệp {path}: {exc.strerror}.") from exc
+        raise UnreadableFile(
+            _("Cannot open %(path)s: %(reason)s.", path=path, reason=exc.strerror)
+        ) from exc
     return extract_text(path.name, data)
 
 
@@ -55,7 +59,7 @@ def _text(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise UnreadableFile(
-        "Tệp .txt không phải UTF-8: hãy lưu lại với bảng mã UTF-8 (Unicode) rồi tải lên lại."
+        _("The .txt file is not UTF-8: save it again as UTF-8 (Unicode) and upload it again.")
     )
 
 
@@ -66,9 +70,9 @@ def _docx(data: bytes) -> str:
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
-        raise UnreadableFile("Tệp .docx bị hỏng hoặc không phải tệp Word (.docx).") from exc
+        raise UnreadableFile(_("The .docx file is damaged or not a Word (.docx) file.")) from exc
     except Exception as exc:  # zipfile.BadZipFile and lxml errors have no common base
-        raise UnreadableFile("Tệp .docx bị hỏng hoặc không phải tệp Word (.docx).") from exc
+        raise UnreadableFile(_("The .docx file is damaged or not a Word (.docx) file.")) from exc
     lines = [p.text for p in document.paragraphs]
     # The header (Số: …, place and date) sits in a table in most notices.
     for table in document.tables:
@@ -86,11 +90,13 @@ def _pdf(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise UnreadableFile("Tệp .pdf bị hỏng hoặc không đọc được.") from exc
+        raise UnreadableFile(_("The .pdf file is damaged or cannot be read.")) from exc
     text = "\n".join(pages)
     if len(text.strip()) < 20:
         raise UnreadableFile(
-            "Tệp .pdf không có lớp văn bản (bản quét ảnh): hãy tải bản .docx hoặc bản PDF "
-            "xuất từ Word, hoặc dán nội dung văn bản."
+            _(
+                "The .pdf file has no text layer (a scanned image): upload the .docx or a PDF "
+                "exported from Word, or paste the text."
+            )
         )
     return text
