@@ -472,3 +472,33 @@ def test_a_notice_with_nested_numbering_and_headings_without_colon():
     assert names(proposal.tasks[2].coordinating) == ["UBND huyện Lý Sơn"]
     # "đôn đốc các đơn vị": whom the Office oversees, not a coordinating unit
     assert proposal.tasks[3].coordinating == ()
+
+
+def test_run_on_prose_with_several_units_a_restatement_and_dates_that_are_not_deadlines():
+    catalogue = Catalogue.of(
+        [
+            ("SXD", "Sở Xây dựng thành phố Đà Nẵng"),
+            ("STC", "Sở Tài chính thành phố Đà Nẵng"),
+            ("CA", "Công an thành phố Đà Nẵng", "Công an thành phố"),
+        ]
+    )
+    text = (
+        "Đà Nẵng: Khẩn trương xử lý ngập úng tại các tuyến đường trung tâm\n\n"
+        "Chiều 20/10, Chủ tịch UBND thành phố chủ trì cuộc họp bàn giải pháp chống ngập úng. "
+        "Trước đó, ngày 14/10, mưa lớn đã gây ngập sâu nhiều tuyến đường.\n"
+        "Kết luận cuộc họp, Chủ tịch UBND thành phố giao Sở Xây dựng chủ trì, phối hợp với UBND "
+        "các quận, huyện rà soát toàn bộ hệ thống thoát nước, báo cáo UBND thành phố trước ngày "
+        "15/11/2022. Giao Sở Tài chính bố trí kinh phí nạo vét trong năm 2022; Công an thành phố "
+        "phối hợp phân luồng giao thông khi có mưa lớn. Chủ tịch cũng lưu ý UBND các quận, huyện "
+        "chủ động khơi thông cống rãnh trước mùa mưa bão. Đồng thời yêu cầu Sở Xây dựng khẩn "
+        "trương rà soát hệ thống thoát nước, báo cáo trước ngày 15/11."
+    )
+    tasks = read_notice(text, catalogue).tasks
+    assert [(t.lead.name, t.due_on) for t in tasks] == [
+        ("Sở Xây dựng thành phố Đà Nẵng", date(2022, 11, 15)),
+        ("Sở Tài chính thành phố Đà Nẵng", date(2022, 12, 31)),
+        ("Công an thành phố Đà Nẵng", None),
+        ("UBND các quận, huyện", None),
+    ]
+    assert names(tasks[0].coordinating) == ["UBND các quận, huyện"]
+    assert tasks[0].urgent  # the restatement said "khẩn trương"

@@ -247,7 +247,7 @@ def assign(
         if kind == "generic" and addressed and _OVERSIGHT_BEFORE.search(before):
             continue  # "Văn phòng … đôn đốc các đơn vị thực hiện": whom the lead oversees
         # "các phần mềm mà các ngành, địa phương đang sử dụng": an object, not an addressee.
-        if kind == "generic" and re.search(r"(?<![a-z])(?:ma|cua|tai|o|voi|cho|den)\s*$", before):
+        if kind == "generic" and re.search(r"(?<![a-z])(?:ma|cua|tai|o|cho|den)\s*$", before):
             continue
         if kind == "bare_so":
             if context_unit is None:

@@ -254,7 +254,8 @@ def is_continuation(sentence: str) -> bool:
 
 _CUE_WORDS = re.compile(
     r"(?<![a-z])(?:pho chu tich|chu tich|ubnd tinh|yeu cau|de nghi|giao|chi dao|khan truong|"
-    r"nhanh chong|can phai|can|phai|dong chi|mot lan nua|nhac lai|tiep tuc)(?![a-z])"
+    r"nhanh chong|can phai|can|phai|dong chi|mot lan nua|nhac lai|tiep tuc|dong thoi|cung|"
+    r"luu y|nhan manh|ket luan|cuoc hop|thanh pho)(?![a-z])"
 )
 
 
