@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .textutil import fold_same_length
+from .textutil import LOWER, fold_same_length
 
 
 @dataclass(frozen=True)
@@ -167,12 +167,53 @@ def clauses(text: str, span: Span) -> list[Span]:
     spans: list[Span] = []
     cut = span.start
     for m in _CLAUSE_CUT.finditer(text, span.start, span.end):
-        if m.group("unit") is not None and m.start() - cut < 60:
+        if m.group("unit") is not None and not _has_own_action(text[cut : m.start()]):
             continue
         spans.append(Span(cut, m.start()))
         cut = m.end()
     spans.append(Span(cut, span.end))
     return [_trim(text, s) for s in spans if text[s.start : s.end].strip()]
+
+
+# Words of addressee lists ("Giao các sở, ngành tỉnh; Uỷ ban nhân dân các huyện; …").
+_ADDRESSEE_WORDS = frozenset(
+    [
+        "giao",
+        "cac",
+        "so",
+        "nganh",
+        "tinh",
+        "huyen",
+        "thanh",
+        "pho",
+        "thi",
+        "xa",
+        "ban",
+        "don",
+        "vi",
+        "co",
+        "quan",
+        "dia",
+        "phuong",
+        "va",
+        "lien",
+        "doan",
+        "the",
+        "nhan",
+        "dan",
+        "uy",
+        "quan",
+        "phuong",
+        "tran",
+        "chuyen",
+    ]
+)
+
+
+def _has_own_action(clause: str) -> bool:
+    """Does this clause say what to do, or only whom ('Giao các sở, ngành tỉnh')?"""
+    words = re.findall(rf"(?<!\w)[{LOWER}]+(?!\w)", clause)  # small letters: not a name
+    return sum(1 for w in words if fold_same_length(w) not in _ADDRESSEE_WORDS) >= 3
 
 
 def _trim(text: str, span: Span) -> Span:
