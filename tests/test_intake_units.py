@@ -215,3 +215,11 @@ def test_a_press_report_takes_its_dateline_headline_and_chair():
     assert header.summary == "Phó Chủ tịch UBND tỉnh Trần Phước Hiền làm việc với Sở TT&TT"
     assert header.signer == "Trần Phước Hiền"
     assert header.meeting.date == date(2021, 3, 3)
+
+
+@pytest.mark.parametrize(
+    "dateline",
+    ["01:03, 03/03/2021", "Thứ Tư, 03/03/2021 - 01:03", "03/03/2021 07:15 (GMT+7)"],
+)
+def test_press_datelines(dateline):
+    assert read_header(f"Tiêu đề bài báo\n{dateline}\nNội dung.").issued_on == date(2021, 3, 3)

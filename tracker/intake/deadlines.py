@@ -130,7 +130,13 @@ def find_deadlines(
     return found
 
 
-def _resolve(kind, m, issued_on, calendar, year) -> date | None:
+def _resolve(
+    kind: str,
+    m: re.Match[str],
+    issued_on: date | None,
+    calendar: WorkingCalendar,
+    year: int | None,
+) -> date | None:
     g = m.groups()
     if kind == "workdays":
         n = _count(g[0])
