@@ -371,6 +371,58 @@ def scheduler_command():
         scheduler.start()
 
 
+@click.command("intake")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--json", "as_json", is_flag=True, help="print the proposal as JSON")
+@with_appcontext
+def intake_command(file: Path, as_json: bool):
+    """Read a notice (.txt, .docx, .pdf) into a proposed directive and tasks, against the
+    units of this database. Nothing is written."""
+    import json
+
+    from .calendar import load_calendar
+    from .intake import UnreadableFile, catalogue_from_db, read_file, read_notice
+
+    try:
+        text = read_file(file)
+    except UnreadableFile as exc:
+        fail(str(exc))
+    proposal = read_notice(text, catalogue_from_db(), load_calendar())
+    if as_json:
+        click.echo(json.dumps(proposal.as_json(), ensure_ascii=False, indent=2))
+        return
+    _echo_proposal(proposal)
+
+
+def _echo_proposal(proposal) -> None:
+    from flask_babel import gettext as _
+
+    def day(value) -> str:
+        return value.strftime("%d/%m/%Y") if value else "—"
+
+    d = proposal.directive
+    click.echo(_("Directive: %(symbol)s of %(day)s", symbol=d.symbol or "—", day=day(d.issued_on)))
+    click.echo(_("Signed by: %(signer)s", signer=d.signer or "—"))
+    for number, task in enumerate(proposal.tasks, 1):
+        lead = task.lead
+        lead_text = "—" if lead is None else lead.name
+        if lead is not None and lead.unit is None and not lead.generic:
+            lead_text += (
+                " ("
+                + _("unit not found; closest: %(names)s", names=", ".join(lead.closest) or "—")
+                + ")"
+            )
+        click.echo(f"{number}. {task.text}")
+        click.echo("   " + _("Lead: %(unit)s", unit=lead_text))
+        if task.coordinating:
+            names = ", ".join(u.name for u in task.coordinating)
+            click.echo("   " + _("Coordinating: %(units)s", units=names))
+        due = day(task.due_on) if task.due_on else _("no deadline")
+        click.echo("   " + _("Deadline: %(day)s", day=due))
+    if not proposal.tasks:
+        click.echo(_("No task found in the text."))
+
+
 COMMANDS = [
     init_db_command,
     seed_command,
@@ -379,6 +431,7 @@ COMMANDS = [
     report_command,
     reminders_group,
     scheduler_command,
+    intake_command,
 ]
 
 
