@@ -40,6 +40,26 @@ def page(client, url: str) -> str:
     return response.get_data(as_text=True)
 
 
+def escalation_gone_before_its_mail(task, recipient, planned_at: datetime) -> None:
+    """A poison row: an escalation's outbox row whose escalation record is deleted before
+    the mail is built (compose cannot find it)."""
+    escalation = Escalation(task_id=task.id, kind="criticism", note="Chậm tiến độ.")
+    db.session.add(escalation)
+    db.session.flush()
+    item = OutboxItem(
+        Kind.ESCALATION,
+        planned_at.date(),
+        recipient.id,
+        Reason.HEAD,
+        task.id,
+        {"escalation_id": escalation.id},
+        key_part=f"{task.id}.{escalation.id}",
+    )
+    insert_items(db.session, [item], planned_at)
+    db.session.execute(delete(Escalation).where(Escalation.id == escalation.id))
+    db.session.commit()
+
+
 def test_a_day_long_outage_stepped_with_at_loses_nothing(
     app, smtp_down, worker_apps, client, login_as
 ):
@@ -136,27 +156,8 @@ def test_a_poison_mail_among_a_hundred_fails_alone(app, smtp, worker_apps, clien
         assigned_on=date(2021, 3, 1),
         due_on=date(2021, 3, 20),
     )
-    escalation = Escalation(task_id=task.id, kind="criticism", note="Chậm tiến độ.")
-    db.session.add(escalation)
-    db.session.flush()
     now = at(date(2021, 3, 11))
-    insert_items(
-        db.session,
-        [
-            OutboxItem(
-                Kind.ESCALATION,
-                date(2021, 3, 11),
-                o.head.id,
-                Reason.HEAD,
-                task.id,
-                {"escalation_id": escalation.id},
-                key_part=f"{task.id}.{escalation.id}",
-            )
-        ],
-        now - timedelta(minutes=1),  # the oldest row: claimed first
-    )
-    db.session.execute(delete(Escalation).where(Escalation.id == escalation.id))
-    db.session.commit()
+    escalation_gone_before_its_mail(task, o.head, now - timedelta(minutes=1))  # claimed first
     worker = worker_apps(smtp.port, REMINDER_ON_ASSIGNMENT=False)
     run(worker, "plan", now)
     assert len(rows(state=OutboxState.PENDING)) == 100
@@ -464,27 +465,8 @@ def test_a_poison_row_fails_alone_in_a_mail_with_other_reminders(app, smtp, work
         assigned_on=date(2021, 3, 1),
         due_on=date(2021, 3, 10),
     )  # no focal person: the head gets its overdue notice
-    escalation = Escalation(task_id=task.id, kind="criticism", note="Chậm tiến độ.")
-    db.session.add(escalation)
-    db.session.flush()
     now = at(date(2021, 3, 11))
-    insert_items(
-        db.session,
-        [
-            OutboxItem(
-                Kind.ESCALATION,
-                date(2021, 3, 11),
-                o.head.id,
-                Reason.HEAD,
-                task.id,
-                {"escalation_id": escalation.id},
-                key_part=f"{task.id}.{escalation.id}",
-            )
-        ],
-        now,
-    )
-    db.session.execute(delete(Escalation).where(Escalation.id == escalation.id))
-    db.session.commit()
+    escalation_gone_before_its_mail(task, o.head, now)
     worker = worker_apps(smtp.port)
     run(worker, "plan", now)
     result = run(worker, "deliver", now)
