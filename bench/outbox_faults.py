@@ -35,7 +35,6 @@ database on an idle two-core machine.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import os
 import re
@@ -48,7 +47,6 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -86,24 +84,12 @@ class Sink(Handler):
         super().__init__()
         self.defer_until = 0.0
         self.deferred = 0
-        self.on_message = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if time.monotonic() < self.defer_until:
             self.deferred += 1
             return "451 4.3.0 try again later"
         return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.data_delay:
-            await asyncio.sleep(self.data_delay)
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        with self.lock:
-            self.messages.append((list(envelope.rcpt_tos), message))
-            count = len(self.messages)
-        if self.on_message is not None:
-            self.on_message(count, list(envelope.rcpt_tos))
-        return "250 Message accepted for delivery"
 
     def reset(self) -> None:
         with self.lock:

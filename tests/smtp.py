@@ -26,6 +26,7 @@ class Handler:
         self.rcpt_reply: str | None = None  # e.g. "451 4.3.0 try later"
         self.rcpt_replies: dict[str, str] = {}  # the same for one address
         self.data_delay = 0.0  # seconds before answering DATA: a slow server
+        self.on_message = None  # called with (count received, recipients) after each mail
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -41,6 +42,9 @@ class Handler:
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), message))
+            count = len(self.messages)
+        if self.on_message is not None:
+            self.on_message(count, list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
 

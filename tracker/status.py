@@ -173,38 +173,28 @@ def in_force(changes, as_of: date, current, old: str, new: str):
     return getattr(min(zip(order, changes, strict=True), key=lambda kc: kc[0])[1], old)
 
 
+def fact_in_force_on(task, ctx: StatusContext, fact: str):
+    """The value of ``fact`` (a key of HISTORIES) on ``ctx.as_of``, from the task's loaded
+    history: its current value when nothing of that kind changed after the date."""
+    _model, old, new, current = HISTORIES[fact]
+    if not ctx.changed(fact):
+        return getattr(task, current)
+    changes = getattr(task, HISTORY_RELATIONSHIPS[fact], ())
+    return in_force(changes, ctx.as_of, getattr(task, current), old, new)
+
+
 def due_in_force_on(task, ctx: StatusContext):
     """The due date in force on ``ctx.as_of``: the one helper every Python caller uses
     (a later extension, or a deadline set or removed later, does not count on that day)."""
-    if not ctx.changed("due"):
-        return task.current_due_on
-    return in_force(
-        getattr(task, "due_date_changes", ()),
-        ctx.as_of,
-        task.current_due_on,
-        "old_due_on",
-        "new_due_on",
-    )
+    return fact_in_force_on(task, ctx, "due")
 
 
 def state_in_force_on(task, ctx: StatusContext) -> str:
-    if not ctx.changed("state"):
-        return task.state
-    return in_force(
-        getattr(task, "state_changes", ()), ctx.as_of, task.state, "old_state", "new_state"
-    )
+    return fact_in_force_on(task, ctx, "state")
 
 
 def lead_unit_in_force_on(task, ctx: StatusContext):
-    if not ctx.changed("lead_unit_id"):
-        return task.lead_unit_id
-    return in_force(
-        getattr(task, "lead_unit_changes", ()),
-        ctx.as_of,
-        task.lead_unit_id,
-        "old_unit_id",
-        "new_unit_id",
-    )
+    return fact_in_force_on(task, ctx, "lead_unit_id")
 
 
 def done_as_of(task, ctx: StatusContext) -> bool:
@@ -261,6 +251,12 @@ HISTORIES = {
     "due": (DueDateChange, "old_due_on", "new_due_on", "current_due_on"),
     "state": (TaskStateChange, "old_state", "new_state", "state"),
     "lead_unit_id": (TaskLeadUnitChange, "old_unit_id", "new_unit_id", "lead_unit_id"),
+}
+# Task's relationship holding each history, for the Python form.
+HISTORY_RELATIONSHIPS = {
+    "due": "due_date_changes",
+    "state": "state_changes",
+    "lead_unit_id": "lead_unit_changes",
 }
 
 

@@ -13,6 +13,7 @@ import os
 import socket
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -122,6 +123,7 @@ def deliver(
         result.errors.append(error)
     transport = transport or make_transport()
     stop: DeliveryError | None = None  # the server is down, or refuses us: no more tries
+    untried: list = []  # rows of the mails after ``stop``
     try:
         for message, group in composed.mails:
             row_ids = [row.id for row in group]
@@ -159,9 +161,12 @@ def deliver(
                 first_try = not any(row.message_id for row in group)
                 if first_try and not getattr(error, "maybe_accepted", False):
                     _forget_message_id(session, row_ids, worker)
-            else:
-                error = stop
+            else:  # not tried: the server is down or refuses us; all handled below at once
+                untried.extend(group)
+                continue
             _after_failure(session, group, worker, clock(), error, result)
+        if untried:
+            _after_failure(session, untried, worker, clock(), stop, result)
     finally:
         transport.close()
     if isinstance(stop, Misconfigured):
@@ -342,21 +347,25 @@ def _retry_later(session, group, worker: str, now: datetime, error: str) -> int:
     after its first attempt fails. Returns the number of rows that failed."""
     config = current_app.config
     give_up = timedelta(hours=config["REMINDER_GIVE_UP_HOURS"])
-    failed = 0
+    # Rows with the same outcome (failed, or due again at the same moment) are updated
+    # together: an outage makes every row of the pass retry at once.
+    buckets: dict[tuple, list[int]] = defaultdict(list)
     for row in group:
         started = row.first_attempt_at or now
         if now - started >= give_up:
-            values = {"state": OutboxState.FAILED, "end_reason": EndReason.GAVE_UP}
-            failed += 1
+            outcome = (("state", OutboxState.FAILED), ("end_reason", EndReason.GAVE_UP))
         else:
-            values = {
-                "state": OutboxState.PENDING,
-                "next_attempt_at": now + timedelta(seconds=retry_delay(row.attempts, config)),
-            }
+            delay = timedelta(seconds=retry_delay(row.attempts, config))
+            outcome = (("state", OutboxState.PENDING), ("next_attempt_at", now + delay))
+        buckets[outcome].append(row.id)
+    failed = 0
+    for outcome, ids in buckets.items():
+        if dict(outcome)["state"] == OutboxState.FAILED:
+            failed += len(ids)
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == row.id, _mine(worker))
-            .values(lease_until=None, last_error=error, **values)
+            .where(OutboxMessage.id.in_(ids), _mine(worker))
+            .values(lease_until=None, last_error=error, **dict(outcome))
             .execution_options(synchronize_session=False)
         )
     session.commit()
