@@ -36,6 +36,7 @@ def test_downgrade_to_0004_and_back_keeps_every_row(scratch_database_url, tmp_pa
         # Tables added after 0004 go with their downgrade; the demo leaves planner_state
         # and mail_health empty, and 0011 rebuilds the state history from the tasks' own dates.
         newer = {"planner_state", "mail_health", "task_state_change", "task_lead_unit_change"}
+        newer |= {"unit_event", "unit_event_unit", "task_coordinating_unit_change"}
         assert before["planner_state"] == 0 and before["mail_health"] == 0
         assert row_counts() == {n: count for n, count in before.items() if n not in newer}
         upgrade()

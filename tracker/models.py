@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false
@@ -44,7 +45,17 @@ class UnitKind(enum.StrEnum):
     DISTRICT = "district"  # UBND huyện, thị xã, thành phố
     COMMUNE = "commune"  # UBND xã, phường, thị trấn
     AGENCY = "agency"  # ban quản lý, trung tâm, đơn vị sự nghiệp
+    CENTRAL = "central"  # cơ quan trung ương đóng trên địa bàn (Công an, Thuế, Kho bạc …)
     OTHER = "other"
+
+
+class UnitEventKind(enum.StrEnum):
+    """Succession events (issue 11): each has an effective date, source and target units."""
+
+    RENAME = "rename"  # A → A' (a new record: reports before the date keep the old name)
+    MERGE = "merge"  # A, B → C (C new, or one of A, B)
+    SPLIT = "split"  # A → B, C (each open task to one of them)
+    DISSOLVE = "dissolve"  # A → B (an existing unit takes over)
 
 
 class TaskState(enum.StrEnum):
@@ -98,17 +109,42 @@ class Unit(db.Model):
     email: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Other names and abbreviations people write ("Sở TT&TT", "STTTT"), for search and
+    # for reading notices (tracker.intake).
+    aliases: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    # Folded code, names and aliases: accent-insensitive unit search (refresh_search_text).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    head_name: Mapped[str | None] = mapped_column(String(255))  # thủ trưởng đơn vị
+    # Set by succession events: the day the unit began, and the day it ceased (its
+    # successors took over from then).
+    started_on: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     users: Mapped[list[User]] = relationship(back_populates="unit")
+    parent: Mapped[Unit | None] = relationship(remote_side=[id])
 
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (CheckConstraint(f"kind IN ({_enum_values(UnitKind)})", name="kind"),)
 
     @property
     def label(self) -> str:
         return self.short_name or self.name
 
+    def refresh_search_text(self) -> None:
+        names = [self.code, self.name, self.short_name or "", *(self.aliases or [])]
+        self.search_text = fold(" | ".join(names))
+
     def __repr__(self) -> str:
         return f"<Unit {self.code}>"
+
+
+@event.listens_for(Unit, "before_insert")
+@event.listens_for(Unit, "before_update")
+def _unit_search_text(_mapper, _connection, unit: Unit) -> None:
+    # Every ORM write keeps the folded copy in step (bulk inserts call it themselves).
+    unit.refresh_search_text()
 
 
 class User(UserMixin, db.Model):
@@ -255,6 +291,11 @@ class Task(db.Model):
     lead_unit_changes: Mapped[list[TaskLeadUnitChange]] = relationship(
         order_by="TaskLeadUnitChange.id", cascade="all, delete-orphan", passive_deletes=True
     )
+    coordinating_unit_changes: Mapped[list[TaskCoordinatingUnitChange]] = relationship(
+        order_by="TaskCoordinatingUnitChange.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -358,6 +399,11 @@ class TaskStateChange(db.Model):
     )
 
 
+def _recorded_when_effective(context) -> date:
+    # A change written without a recorded day was known the day it took effect.
+    return context.get_current_parameters()["effective_on"]
+
+
 class TaskLeadUnitChange(db.Model):
     """Every change of a task's lead unit, with its effective date: statistics as of an
     earlier date credit the unit that was responsible then."""
@@ -371,10 +417,100 @@ class TaskLeadUnitChange(db.Model):
     old_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     new_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The local day Tracker learnt of it: a succession recorded after its effective date
+    # changes reports as of the days between only in the corrected view (DESIGN: by
+    # default a report says what was known that day). Equal to effective_on for edits.
+    recorded_on: Mapped[date] = mapped_column(Date, default=_recorded_when_effective)
+    unit_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("unit_event.id", ondelete="CASCADE"), index=True
+    )
 
     __table_args__ = (
         Index("ix_task_lead_unit_change_task_id_effective_on", "task_id", "effective_on"),
         Index("ix_task_lead_unit_change_effective_on", "effective_on"),
+        # A unit's people keep reading the tasks it once led (tracker.policy).
+        Index("ix_task_lead_unit_change_old_unit_id", "old_unit_id"),
+    )
+
+
+class TaskCoordinatingUnitChange(db.Model):
+    """A coordinating unit added to or removed from a task, with its effective date: the
+    units coordinating a task on a past date are today's, less those added after it, plus
+    those removed after it (tracker.status.coordinating_units_on)."""
+
+    __tablename__ = "task_coordinating_unit_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    added: Mapped[bool] = mapped_column(Boolean)  # False: removed
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    effective_on: Mapped[date] = mapped_column(Date)
+    recorded_on: Mapped[date] = mapped_column(Date, default=_recorded_when_effective)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    unit_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("unit_event.id", ondelete="CASCADE"), index=True
+    )
+
+    __table_args__ = (
+        Index("ix_task_coordinating_unit_change_unit_id_task_id", "unit_id", "task_id"),
+        Index("ix_task_coordinating_unit_change_task_id", "task_id"),
+        Index("ix_task_coordinating_unit_change_effective_on", "effective_on"),
+    )
+
+
+class UnitEvent(db.Model):
+    """A rename, merge, split or dissolution with its effective date (issue 11). ``details``
+    keeps what the event moved (tasks, people, units it ended or created), so that it can
+    be undone while nothing has happened since."""
+
+    __tablename__ = "unit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    effective_on: Mapped[date] = mapped_column(Date, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_on: Mapped[date] = mapped_column(Date)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    links: Mapped[list[UnitEventUnit]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="UnitEventUnit.position"
+    )
+
+    __table_args__ = (CheckConstraint(f"kind IN ({_enum_values(UnitEventKind)})", name="kind"),)
+
+    @property
+    def sources(self) -> list[Unit]:
+        return [link.unit for link in self.links if link.role == "source"]
+
+    @property
+    def targets(self) -> list[Unit]:
+        return [link.unit for link in self.links if link.role == "target"]
+
+
+class UnitEventUnit(db.Model):
+    """A unit an event ended or handed over (source) or that took over (target)."""
+
+    __tablename__ = "unit_event_unit"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("unit_event.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10), primary_key=True)  # source | target
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    event: Mapped[UnitEvent] = relationship(back_populates="links")
+    unit: Mapped[Unit] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("role IN ('source', 'target')", name="role"),
+        Index("ix_unit_event_unit_unit_id", "unit_id"),
     )
 
 

@@ -6,9 +6,10 @@ to every action.
 
 from __future__ import annotations
 
+from flask import g, has_request_context
 from sqlalchemy import false, select, true, union
 
-from .models import Role, Task, User, task_coordinating_unit
+from .models import Role, Task, TaskLeadUnitChange, User, task_coordinating_unit
 
 SEES_ALL = frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.VIEWER})
 UNIT_ROLES = frozenset({Role.UNIT_HEAD, Role.UNIT_STAFF})
@@ -40,13 +41,39 @@ def visibility_unit(user: User) -> int | None:
     return None
 
 
+def readable_units(user: User) -> frozenset[int]:
+    """The units whose work ``user`` may read: their unit and every unit it took over
+    from (succession events), so the people of a merged department keep reading what
+    they did before the merger. Looked up once per request."""
+    from .services.units import lineage
+
+    if user.unit_id is None:
+        return frozenset()
+    if not has_request_context():
+        return lineage(user.unit_id)
+    cache = g.setdefault("readable_units", {})
+    if user.unit_id not in cache:
+        cache[user.unit_id] = lineage(user.unit_id)
+    return cache[user.unit_id]
+
+
 def visible_tasks_clause(user: User, task=Task):
-    """A WHERE clause for the tasks ``user`` may see: all of them, or their unit's tasks
-    as lead or coordinating unit."""
+    """A WHERE clause for the tasks ``user`` may see: all of them, or the tasks their unit
+    (or a unit it took over from) leads, coordinates or once led, as one indexed
+    ``id IN (… UNION …)``."""
     if user.role in SEES_ALL:
         return true()
     if user.role in UNIT_ROLES and user.unit_id is not None:
-        return involving_unit_clause(user.unit_id, task)
+        units = sorted(readable_units(user))
+        return task.id.in_(
+            union(
+                select(Task.id).where(Task.lead_unit_id.in_(units)),
+                select(task_coordinating_unit.c.task_id).where(
+                    task_coordinating_unit.c.unit_id.in_(units)
+                ),
+                select(TaskLeadUnitChange.task_id).where(TaskLeadUnitChange.old_unit_id.in_(units)),
+            )
+        )
     return false()
 
 
@@ -54,8 +81,11 @@ def can_view_task(user: User, task: Task) -> bool:
     if user.role in SEES_ALL:
         return True
     if user.role in UNIT_ROLES and user.unit_id is not None:
-        return task.lead_unit_id == user.unit_id or any(
-            unit.id == user.unit_id for unit in task.coordinating_units
+        units = readable_units(user)
+        return (
+            task.lead_unit_id in units
+            or any(unit.id in units for unit in task.coordinating_units)
+            or any(change.old_unit_id in units for change in task.lead_unit_changes)
         )
     return False
 

@@ -16,9 +16,11 @@ from ..models import (
     DueDateChange,
     ExtensionRequest,
     Task,
+    TaskCoordinatingUnitChange,
     TaskLeadUnitChange,
     TaskState,
     TaskStateChange,
+    Unit,
     User,
 )
 
@@ -84,8 +86,29 @@ def change_lead_unit(task: Task, new_unit_id: int, *, actor: User, now: datetime
         TaskLeadUnitChange(
             changed_at=now,
             effective_on=local_date(now),
+            recorded_on=local_date(now),
             old_unit_id=old,
             new_unit_id=new_unit_id,
             actor_id=actor.id,
         )
     )
+
+
+def set_coordinating_units(task: Task, units: list[Unit], *, actor: User, now: datetime) -> None:
+    """Replace the task's coordinating units, writing one dated change per unit added or
+    removed, so a list or an export as of an earlier date shows the units of that day."""
+    old = {unit.id for unit in task.coordinating_units}
+    new = {unit.id for unit in units}
+    day = local_date(now)
+    for unit_id, added in [(u, False) for u in old - new] + [(u, True) for u in new - old]:
+        task.coordinating_unit_changes.append(
+            TaskCoordinatingUnitChange(
+                unit_id=unit_id,
+                added=added,
+                changed_at=now,
+                effective_on=day,
+                recorded_on=day,
+                actor_id=getattr(actor, "id", None),
+            )
+        )
+    task.coordinating_units = units

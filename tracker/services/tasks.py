@@ -18,6 +18,7 @@ from ..status import (
     Facts,
     StatusContext,
     TimeStatus,
+    coordinated_tasks_on,
     done_sql,
     due_in_force_on,
     facts_in_force,
@@ -197,8 +198,17 @@ def filtered_query_with_facts(user: User, flt: TaskFilter, ctx: StatusContext):
     facts: Facts = facts_in_force(ctx)
     due = facts.due
     status_expr = time_status_sql(ctx, due=due)
+    involving_history = ctx.changed("lead_unit_id") or ctx.changed("coordinating")
+    own_unit = flt.involving is not None and flt.involving == policy.visibility_unit(user)
+    # A unit's own "involving" list lies within what it may see: apply that one predicate
+    # instead of both (issue 12).
+    visible = (
+        policy.involving_unit_clause(flt.involving)
+        if own_unit and not involving_history
+        else policy.visible_tasks_clause(user)
+    )
     query = facts.join(select(Task, status_expr.label("time_status"))).where(
-        policy.visible_tasks_clause(user),
+        visible,
         # A task assigned after as_of did not exist yet on that day.
         Task.assigned_on <= ctx.as_of,
     )
@@ -211,15 +221,14 @@ def filtered_query_with_facts(user: User, flt: TaskFilter, ctx: StatusContext):
     if flt.unit is not None:  # the lead unit on as_of: the one its figures credit
         query = query.where(facts.lead_unit_id == flt.unit)
     if flt.involving is not None:
-        if ctx.changed("lead_unit_id"):  # lead units as they were on as_of
+        if involving_history:  # lead and coordinating units as they were on as_of
             query = query.where(
                 or_(
                     facts.lead_unit_id == flt.involving,
-                    Task.id.in_(policy.coordinated_tasks(flt.involving)),
+                    Task.id.in_(coordinated_tasks_on(flt.involving, ctx)),
                 )
             )
-        elif flt.involving != policy.visibility_unit(user):
-            # (A unit's own "involving" filter is its visibility already: applied once.)
+        elif not own_unit:
             query = query.where(policy.involving_unit_clause(flt.involving))
     if flt.leader is not None:
         query = query.where(Task.assigned_by_id == flt.leader)

@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..policy import Action
 from . import audit, files
-from .history import change_lead_unit, move_due_date, set_state
+from .history import change_lead_unit, move_due_date, set_coordinating_units, set_state
 
 OPEN_STATES = frozenset({TaskState.ASSIGNED, TaskState.IN_PROGRESS})
 
@@ -154,17 +154,38 @@ TASK_FIELDS = (
 )
 
 
-def _check_task(values: dict[str, Any]) -> None:
+def _check_task(values: dict[str, Any], task: Task | None = None) -> None:
     if not values.get("title"):
         raise WorkflowError(_("Please fill in every required field."))
     lead = values.get("lead_unit_id")
-    if not lead or db.session.get(Unit, lead) is None:
+    lead_unit = db.session.get(Unit, lead) if lead else None
+    if lead_unit is None:
         raise WorkflowError(_("Choose exactly one lead unit."))
     if lead in (values.get("coordinating_unit_ids") or []):
         raise WorkflowError(_("The lead unit cannot also be a coordinating unit."))
+    # Work goes to units that exist today: a unit that ceased is named with its successor.
+    # (A task kept by the unit that did it stays with it when edited.)
+    kept = {task.lead_unit_id, *(u.id for u in task.coordinating_units)} if task else set()
+    for unit_id in [lead, *(values.get("coordinating_unit_ids") or [])]:
+        unit = db.session.get(Unit, int(unit_id))
+        if unit is not None and not unit.active and unit.id not in kept:
+            raise WorkflowError(ceased_unit_message(unit))
     due, assigned = values.get("current_due_on"), values.get("assigned_on")
     if due and assigned and due < assigned:
         raise WorkflowError(_("The due date cannot be before the assigned date."))
+
+
+def ceased_unit_message(unit: Unit) -> str:
+    from .units import current_successors
+
+    successors = ", ".join(u.label for u in current_successors(unit))
+    if successors:
+        return _(
+            "%(unit)s no longer operates: its work went to %(successors)s.",
+            unit=unit.label,
+            successors=successors,
+        )
+    return _("%(unit)s no longer operates.", unit=unit.label)
 
 
 def _coordinating(ids) -> list[Unit]:
@@ -232,7 +253,7 @@ def edit_task(
         raise WorkflowError(_("This is not possible while the task is in its current state."))
     if task.version != version:
         raise StaleEdit(_changed_meanwhile(task_id=task.id))
-    _check_task(values)
+    _check_task(values, task)
     plain = {k: values.get(k) for k in TASK_FIELDS if k != "current_due_on"}
     plain["is_priority"] = bool(plain.get("is_priority"))
     plain["is_urgent"] = bool(plain.get("is_urgent"))
@@ -253,7 +274,7 @@ def edit_task(
             [u.label for u in task.coordinating_units],
             [u.label for u in coordinating],
         ]
-        task.coordinating_units = coordinating
+        set_coordinating_units(task, coordinating, actor=actor, now=now)
     if changes:
         task.refresh_search_text()
         task.updated_at = now

@@ -1,0 +1,446 @@
+"""Succession events: a unit renamed, units merged, a unit split, a unit dissolved into a
+successor, each with an effective date (issue 11, DESIGN "Units change").
+
+The rules, in one place:
+- A task moves to a successor when it was still open on the effective date E: not
+  completed before E (a result confirmed with a completion date before E stays credited
+  to the unit that did it) and not withdrawn before E. Tasks led by the successor already
+  are not touched.
+- Each move is a dated lead-unit change (effective E, recorded today), so statistics as of
+  a day before E show the old unit, and, by default, so do reports as of days before the
+  event was recorded (what was known then); the corrected view applies it from E.
+- A source unit coordinating an open task is replaced by the successor (removed only, when
+  the successor already leads or coordinates it), as dated coordinating-unit changes.
+- People of a source unit move to the successor (a split: to the default successor unless
+  chosen otherwise); sources that do not continue are deactivated with ``ended_on`` = E.
+- E is not in the future (nothing would move the tasks on that day) and not before a
+  source began. An event can be undone while nothing has happened since (``undo_blockers``).
+
+``plan`` computes what an event would do without writing anything: the preview shows it,
+and ``apply`` carries out exactly that plan in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+
+from ..calendar import local_date
+from ..extensions import db
+from ..i18n import format_day as vndate
+from ..models import (
+    Task,
+    TaskCoordinatingUnitChange,
+    TaskLeadUnitChange,
+    TaskState,
+    Unit,
+    UnitEvent,
+    UnitEventKind,
+    UnitEventUnit,
+    User,
+    task_coordinating_unit,
+)
+from . import audit
+from .units import UnitError
+
+
+@dataclass
+class Plan:
+    kind: str
+    effective_on: date
+    sources: list[Unit]
+    targets: list[Unit]  # a new unit may be transient (preview) or just added (apply)
+    default_target: Unit
+    moves: list[tuple[Task, Unit]] = field(default_factory=list)
+    coordinating: list[tuple[Task, Unit, Unit | None]] = field(default_factory=list)
+    people: list[tuple[User, Unit]] = field(default_factory=list)
+    staying: int = 0  # completed or withdrawn before E: they stay with their unit
+    ends: list[Unit] = field(default_factory=list)
+
+    def moves_by_target(self) -> list[tuple[Unit, int, int]]:
+        """(target, open tasks, people) per successor, for the preview."""
+        tasks = Counter(id(t) for _task, t in self.moves)
+        people = Counter(id(t) for _user, t in self.people)
+        return [(t, tasks[id(t)], people[id(t)]) for t in self.targets]
+
+
+def _check_shape(kind: str, sources: list[Unit], targets: list[Unit]) -> None:
+    kind = UnitEventKind(kind)
+    source_ids = {u.id for u in sources if u.id is not None}
+    if len(source_ids) != len(sources) or not sources:
+        raise UnitError(_("Choose the units that hand over, each once."))
+    if not targets:
+        raise UnitError(_("Choose the unit that takes over."))
+    if any(not u.active for u in sources):
+        raise UnitError(_("A unit that has already ceased cannot hand over again."))
+    outside = [t for t in targets if t.id is None or t.id not in source_ids]
+    if any(t.id is not None and not t.active for t in outside):
+        raise UnitError(_("The unit that takes over must be active."))
+    if kind == UnitEventKind.RENAME and (len(sources) != 1 or len(targets) != 1 or targets[0].id):
+        raise UnitError(_("A rename takes one unit and gives it a new name."))
+    if kind == UnitEventKind.MERGE and (len(sources) < 2 or len(targets) != 1):
+        raise UnitError(_("A merger takes two or more units into one."))
+    if kind == UnitEventKind.SPLIT and (len(sources) != 1 or len(targets) < 2):
+        raise UnitError(_("A split divides one unit between two or more."))
+    if kind == UnitEventKind.DISSOLVE and (
+        len(sources) != 1 or len(targets) != 1 or targets[0].id in source_ids
+    ):
+        raise UnitError(_("A dissolved unit hands over to one other unit."))
+    if kind == UnitEventKind.SPLIT and any(t.id in source_ids for t in targets):
+        raise UnitError(_("A split unit cannot also be one of its successors."))
+
+
+def _check_date(effective_on: date, sources: list[Unit], today: date) -> None:
+    if effective_on > today:
+        raise UnitError(
+            _("The effective date cannot be after today: record the event on or after it.")
+        )
+    for unit in sources:
+        if unit.started_on and effective_on < unit.started_on:
+            raise UnitError(
+                _(
+                    "%(unit)s began on %(day)s: the event cannot take effect before.",
+                    unit=unit.label,
+                    day=vndate(unit.started_on),
+                )
+            )
+
+
+def _still_open_on(effective_on: date):
+    """Tasks still open on E (the ones that move)."""
+    return and_(
+        or_(Task.completed_on.is_(None), Task.completed_on >= effective_on),
+        or_(
+            Task.state != TaskState.WITHDRAWN.value,
+            and_(Task.withdrawn_on.is_not(None), Task.withdrawn_on >= effective_on),
+        ),
+    )
+
+
+def plan(
+    kind: str,
+    *,
+    sources: list[Unit],
+    targets: list[Unit],
+    effective_on: date,
+    today: date,
+    default_target: Unit | None = None,
+    task_targets: dict[int, Unit] | None = None,
+    person_targets: dict[int, Unit] | None = None,
+) -> Plan:
+    """What the event would do. ``task_targets`` / ``person_targets``: a split's choices per
+    open task / person (others go to ``default_target``, the first target by default)."""
+    _check_shape(kind, sources, targets)
+    _check_date(effective_on, sources, today)
+    default = default_target or targets[0]
+    if default not in targets:
+        raise UnitError(_("The default successor must be one of the successors."))
+    source_ids = [u.id for u in sources]
+    target_ids = {t.id for t in targets if t.id is not None}
+    result = Plan(kind, effective_on, list(sources), list(targets), default)
+    with db.session.no_autoflush:
+        led = list(
+            db.session.scalars(
+                select(Task).where(Task.lead_unit_id.in_(source_ids)).order_by(Task.id)
+            )
+        )
+        open_ids = set(
+            db.session.scalars(
+                select(Task.id).where(
+                    Task.lead_unit_id.in_(source_ids), _still_open_on(effective_on)
+                )
+            )
+        )
+        for task in led:
+            if task.id not in open_ids:
+                result.staying += 1
+                continue
+            target = (task_targets or {}).get(task.id, default)
+            if target.id is not None and target.id == task.lead_unit_id:
+                continue  # a merger into one of the sources: its own tasks stay
+            result.moves.append((task, target))
+        moved_to = {task.id: target for task, target in result.moves}
+        coordinated = db.session.execute(
+            select(Task, task_coordinating_unit.c.unit_id)
+            .join(task_coordinating_unit, task_coordinating_unit.c.task_id == Task.id)
+            .where(task_coordinating_unit.c.unit_id.in_(source_ids), _still_open_on(effective_on))
+            .order_by(Task.id)
+        ).all()
+        by_id = {u.id: u for u in sources}
+        for task, unit_id in coordinated:
+            source = by_id[unit_id]
+            if source.id in target_ids:
+                continue  # it continues (a merger into it): nothing to replace
+            lead_id = moved_to[task.id].id if task.id in moved_to else task.lead_unit_id
+            present = {u.id for u in task.coordinating_units} | {lead_id}
+            replacement = default if default.id is None or default.id not in present else None
+            result.coordinating.append((task, source, replacement))
+        people = db.session.scalars(
+            select(User).where(User.unit_id.in_(source_ids)).order_by(User.name)
+        )
+        for user in people:
+            if user.unit_id in target_ids:
+                continue
+            result.people.append((user, (person_targets or {}).get(user.id, default)))
+    result.ends = [u for u in sources if u.id not in target_ids]
+    return result
+
+
+def _effective_for(task_id: int, model, effective_on: date, **where) -> date:
+    """E, or later when the task's own history of that fact already has a later change:
+    the new row must be the latest, or today's value and the history would disagree."""
+    query = select(func.max(model.effective_on)).where(model.task_id == task_id)
+    for name, value in where.items():
+        query = query.where(getattr(model, name) == value)
+    latest = db.session.scalar(query)
+    return max(effective_on, latest) if latest else effective_on
+
+
+def apply(result: Plan, *, actor: User | None, now: datetime, note: str | None = None):
+    """Carry out ``result`` (from ``plan``) in the current transaction; returns the event."""
+    recorded_on = local_date(now)
+    actor_id = getattr(actor, "id", None)
+    created = [unit for unit in result.targets if unit.id is None]
+    for unit in created:
+        unit.started_on = result.effective_on
+        unit.active = True
+        db.session.add(unit)
+    db.session.flush()
+    event = UnitEvent(
+        kind=result.kind,
+        effective_on=result.effective_on,
+        recorded_at=now,
+        recorded_on=recorded_on,
+        actor_id=actor_id,
+        note=note,
+        details={},
+    )
+    for position, unit in enumerate(result.sources):
+        event.links.append(UnitEventUnit(unit_id=unit.id, role="source", position=position))
+    for position, unit in enumerate(result.targets):
+        event.links.append(UnitEventUnit(unit_id=unit.id, role="target", position=position))
+    db.session.add(event)
+    db.session.flush()
+    tasks_moved = []
+    for task, target in result.moves:
+        effective = _effective_for(task.id, TaskLeadUnitChange, result.effective_on)
+        db.session.add(
+            TaskLeadUnitChange(
+                task_id=task.id,
+                changed_at=now,
+                effective_on=effective,
+                recorded_on=recorded_on,
+                old_unit_id=task.lead_unit_id,
+                new_unit_id=target.id,
+                actor_id=actor_id,
+                unit_event_id=event.id,
+            )
+        )
+        if target in task.coordinating_units:  # the lead cannot also coordinate
+            result.coordinating.append((task, target, None))
+        tasks_moved.append([task.id, task.lead_unit_id, target.id])
+        audit.record(
+            "task.unit_succession",
+            actor=actor,
+            obj=task,
+            task_id=task.id,
+            changes={"lead_unit": [task.lead_unit.label, target.label]},
+            note=note,
+        )
+        task.lead_unit_id = target.id
+    coordinating = []
+    for task, removed, added in result.coordinating:
+        for unit, was_added in ((removed, False), (added, True)):
+            if unit is None:
+                continue
+            effective = _effective_for(
+                task.id, TaskCoordinatingUnitChange, result.effective_on, unit_id=unit.id
+            )
+            db.session.add(
+                TaskCoordinatingUnitChange(
+                    task_id=task.id,
+                    unit_id=unit.id,
+                    added=was_added,
+                    changed_at=now,
+                    effective_on=effective,
+                    recorded_on=recorded_on,
+                    actor_id=actor_id,
+                    unit_event_id=event.id,
+                )
+            )
+        units = [u for u in task.coordinating_units if u.id != removed.id]
+        if added is not None and added not in units:
+            units.append(added)
+        task.coordinating_units = units
+        coordinating.append([task.id, removed.id, added.id if added else None])
+    people = []
+    for user, target in result.people:
+        people.append([user.id, user.unit_id])
+        user.unit_id = target.id
+    for unit in result.ends:
+        unit.active = False
+        unit.ended_on = result.effective_on
+    db.session.flush()
+    event.details = {
+        "tasks": tasks_moved,
+        "coordinating": coordinating,
+        "people": people,
+        "ended": [u.id for u in result.ends],
+        "created": [u.id for u in created],
+        "versions": {str(task.id): task.version for task, _t in result.moves},
+        "staying": result.staying,
+    }
+    audit.record(
+        f"unit.{result.kind}",
+        actor=actor,
+        obj=event,
+        changes={
+            "sources": [u.label for u in result.sources],
+            "targets": [u.label for u in result.targets],
+            "effective_on": result.effective_on.isoformat(),
+            "tasks": len(tasks_moved),
+            "people": len(people),
+        },
+        note=note,
+    )
+    return event
+
+
+def undo_blockers(event: UnitEvent) -> list[str]:
+    """Why ``event`` cannot be undone (empty: it can): it was undone already, a later event
+    involves its units, or a moved task, a moved person or a successor changed since."""
+    if event.undone_at is not None:
+        return [_("This event was undone already.")]
+    reasons = []
+    unit_ids = [link.unit_id for link in event.links]
+    later = db.session.scalar(
+        select(func.count(UnitEvent.id)).where(
+            UnitEvent.id > event.id,
+            UnitEvent.undone_at.is_(None),
+            UnitEvent.id.in_(
+                select(UnitEventUnit.event_id).where(UnitEventUnit.unit_id.in_(unit_ids))
+            ),
+        )
+    )
+    if later:
+        reasons.append(_("A later event involves the same units: undo it first."))
+    details = event.details or {}
+    versions = details.get("versions") or {}
+    if versions:
+        current = dict(
+            db.session.execute(
+                select(Task.id, Task.version).where(Task.id.in_([int(i) for i in versions]))
+            ).all()
+        )
+        changed = sum(1 for i, v in versions.items() if current.get(int(i)) != v)
+        if changed:
+            reasons.append(_("%(n)d of the tasks it moved changed since.", n=changed))
+    targets = [link.unit_id for link in event.links if link.role == "target"]
+    new_tasks = db.session.scalar(
+        select(func.count(Task.id)).where(
+            Task.lead_unit_id.in_(targets), Task.created_at > event.recorded_at
+        )
+    )
+    if new_tasks:
+        reasons.append(_("Tasks were assigned to a successor since."))
+    people = details.get("people") or []
+    if people:
+        now_units = dict(
+            db.session.execute(
+                select(User.id, User.unit_id).where(User.id.in_([p[0] for p in people]))
+            ).all()
+        )
+        if any(now_units.get(user_id) not in targets for user_id, _old in people):
+            reasons.append(_("A person it moved has moved again since."))
+    return reasons
+
+
+def undo(event: UnitEvent, *, actor: User, now: datetime) -> None:
+    """Reverse ``event`` as if it had not happened (its dated rows are removed: an undo
+    corrects a mistake), audited; refused with the reasons of ``undo_blockers``."""
+    reasons = undo_blockers(event)
+    if reasons:
+        raise UnitError(" ".join(reasons))
+    details = event.details or {}
+    for task_id, old_unit, _new in details.get("tasks") or []:
+        task = db.session.get(Task, task_id)
+        task.lead_unit_id = old_unit
+        audit.record(
+            "task.unit_succession_undone",
+            actor=actor,
+            obj=task,
+            task_id=task.id,
+            changes={"lead_unit_id": [_new, old_unit]},
+        )
+    for task_id, removed, added in details.get("coordinating") or []:
+        task = db.session.get(Task, task_id)
+        units = [u for u in task.coordinating_units if u.id != added]
+        if removed not in {u.id for u in units} and removed != task.lead_unit_id:
+            units.append(db.session.get(Unit, removed))
+        task.coordinating_units = units
+    for user_id, old_unit in details.get("people") or []:
+        db.session.get(User, user_id).unit_id = old_unit
+    for unit_id in details.get("ended") or []:
+        unit = db.session.get(Unit, unit_id)
+        unit.active, unit.ended_on = True, None
+    db.session.execute(
+        TaskLeadUnitChange.__table__.delete().where(TaskLeadUnitChange.unit_event_id == event.id)
+    )
+    db.session.execute(
+        TaskCoordinatingUnitChange.__table__.delete().where(
+            TaskCoordinatingUnitChange.unit_event_id == event.id
+        )
+    )
+    for unit_id in details.get("created") or []:
+        unit = db.session.get(Unit, unit_id)
+        unit.active = False  # kept (the audit log names it), out of every choice
+    event.undone_at = now
+    event.undone_by_id = actor.id
+    audit.record(
+        f"unit.{event.kind}_undone",
+        actor=actor,
+        obj=event,
+        changes={
+            "tasks": len(details.get("tasks") or []),
+            "people": len(details.get("people") or []),
+        },
+    )
+    db.session.flush()
+
+
+def preview_lines(result: Plan) -> list[str]:
+    """The preview in words: "37 open tasks and 12 people move to …"."""
+    lines = []
+    for target, tasks, people in result.moves_by_target():
+        lines.append(
+            _(
+                "%(tasks)d open tasks and %(people)d people move to %(unit)s.",
+                tasks=tasks,
+                people=people,
+                unit=target.label,
+            )
+        )
+    if result.coordinating:
+        lines.append(
+            _(
+                "%(n)d open tasks get the successor as coordinating unit instead.",
+                n=len(result.coordinating),
+            )
+        )
+    if result.staying:
+        lines.append(
+            _(
+                "%(n)d tasks completed or withdrawn before %(day)s stay credited to their unit.",
+                n=result.staying,
+                day=vndate(result.effective_on),
+            )
+        )
+    for unit in result.ends:
+        lines.append(
+            _("%(unit)s ceases on %(day)s.", unit=unit.label, day=vndate(result.effective_on))
+        )
+    return lines
