@@ -241,6 +241,30 @@ def _changed_rows(before: bytes, after: bytes) -> set[str]:
     return {title for title in old.keys() | new.keys() if old.get(title) != new.get(title)}
 
 
-@pytest.mark.skip(reason="unit merge does not exist yet (the master-data issue adds it)")
-def test_a_unit_merge_after_d_leaves_the_report_as_of_d_unchanged():
-    raise AssertionError("to write with unit merges")
+@pytest.mark.parametrize("effective", [date(2021, 7, 9), date(2021, 7, 1)])
+def test_a_unit_merge_after_d_leaves_the_report_as_of_d_unchanged(
+    world, runner, tmp_path, client, login_as, effective
+):
+    """A merger recorded after D leaves the report as of D as it was, whether it takes
+    effect after D or (recorded late) before it; only the corrected view of a merger
+    effective before D shows the successor as of D."""
+    from tracker.services import succession
+
+    t, users, lyson, directive = world
+    login_as("office")
+    views = [(scope, corrected) for scope in SCOPES for corrected in (False, True)]
+    before = {view: csv_as_of_d(runner, tmp_path, *view) for view in views}
+    pages_before = pages_as_of_d(client)
+    stttt = users["unit_staff"].unit
+    plan = succession.plan("merge", sources=[stttt, lyson], targets=[lyson],
+                           effective_on=effective, today=date(2021, 7, 9))  # fmt: skip
+    succession.apply(plan, actor=users["office"], now=at(date(2021, 7, 9)))
+    db.session.commit()
+    assert db.session.get(Task, t["extension"].id).lead_unit_id == lyson.id
+    for view in views:
+        after = csv_as_of_d(runner, tmp_path, *view)
+        if view[1] and effective <= D:
+            assert after != before[view], view  # the corrected view credits the successor
+        else:
+            assert after == before[view], (view, _changed_rows(before[view], after))
+    assert pages_as_of_d(client) == pages_before

@@ -52,6 +52,8 @@ def seed_command(file: Path | None):
     except SeedError as exc:
         fail(f"Nothing was imported.\n{exc}")
     analyze(db.engine)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(result.summary())
 
 

@@ -452,6 +452,8 @@ class TaskCoordinatingUnitChange(db.Model):
         ForeignKey("unit_event.id", ondelete="CASCADE"), index=True
     )
 
+    unit: Mapped[Unit] = relationship()
+
     __table_args__ = (
         Index("ix_task_coordinating_unit_change_unit_id_task_id", "unit_id", "task_id"),
         Index("ix_task_coordinating_unit_change_task_id", "task_id"),

@@ -32,6 +32,7 @@ from .models import (
     UnitKind,
     User,
 )
+from .seeding_units import apply_unit_events, parse_unit_events, resolve_ceased
 from .services import audit
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -245,9 +246,11 @@ TASK_FIELDS = {
 
 @dataclass
 class SeedPlan:
+    path: Path | None = None
     units: list[dict] = field(default_factory=list)
     people: list[dict] = field(default_factory=list)
     directives: list[dict] = field(default_factory=list)
+    unit_events: list = field(default_factory=list)  # seeding_units.EventRecord
 
 
 def parse_directives_file(path: Path) -> SeedPlan:
@@ -255,14 +258,14 @@ def parse_directives_file(path: Path) -> SeedPlan:
     path = Path(path)
     data = read_yaml(path)
     r = _Reader(path)
-    plan = SeedPlan()
+    plan = SeedPlan(path=path)
     if not isinstance(data, _Mapping):
         raise SeedError(f"{path}:1: the file must be a mapping with units and directives")
 
     unit_codes: set[str] = set()
     for i, rec in enumerate(r.records(data, "units", "file")):
         where = f"units[{i}]"
-        r.only(rec, where, {"code", "name", "short_name", "kind", "email"})
+        r.only(rec, where, {"code", "name", "short_name", "kind", "email", "aliases", "parent"})
         code = r.text(rec, where, "code", max_len=40)
         if code and not re.fullmatch(r"[A-Z0-9_]+", code):
             r.fail(rec, where, "code", f"'{code}' must be uppercase letters, digits, _")
@@ -276,10 +279,15 @@ def parse_directives_file(path: Path) -> SeedPlan:
                 "short_name": r.text(rec, where, "short_name", required=False, max_len=80),
                 "kind": r.choice(rec, where, "kind", [k.value for k in UnitKind], "department"),
                 "email": r.text(rec, where, "email", required=False),
+                "aliases": _aliases(r, rec, where),
+                "parent": r.text(rec, where, "parent", required=False, max_len=40),
             }
         )
 
     known_units = unit_codes | _existing_unit_codes()
+    for i, rec in enumerate(plan.units):
+        if rec["parent"] and rec["parent"] not in known_units:
+            r.fail(data["units"][i], f"units[{i}]", "parent", f"unknown unit '{rec['parent']}'")
 
     def unit_ref(rec, where, key, required=True):
         code = r.text(rec, where, key, required=required)
@@ -397,9 +405,20 @@ def parse_directives_file(path: Path) -> SeedPlan:
             )
         plan.directives.append(directive)
 
+    plan.unit_events = parse_unit_events(data, r, known_units)
     if r.errors:
         raise SeedError("\n".join(r.errors))
     return plan
+
+
+def _aliases(r, rec, where) -> list[str]:
+    value = rec.get("aliases") or []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        r.fail(rec, where, "aliases", "must be a list of names")
+        return []
+    if any(len(v) > 255 for v in value):
+        r.fail(rec, where, "aliases", "an alias is longer than 255 characters")
+    return [" ".join(v.split()) for v in value]
 
 
 def _existing_unit_codes() -> set[str]:
@@ -417,6 +436,9 @@ def _existing_emails() -> set[str]:
 class SeedResult:
     created: dict[str, int] = field(default_factory=dict)
     existing: dict[str, int] = field(default_factory=dict)
+    unit_events: int = 0
+    # Units the file names that had ceased, resolved to their successor.
+    warnings: list[str] = field(default_factory=list)
 
     def count(self, kind: str, created: bool) -> None:
         bucket = self.created if created else self.existing
@@ -428,6 +450,7 @@ class SeedResult:
             f"{plural}: {self.created.get(kind, 0)} created, {self.existing.get(kind, 0)} existing"
             for kind, plural in kinds.items()
         ]
+        parts.append(f"unit events: {self.unit_events} applied")
         return "; ".join(parts)
 
 
@@ -439,11 +462,15 @@ def apply_plan(plan: SeedPlan, actor=None) -> SeedResult:
         if rec["code"] in units:
             result.count("unit", False)
             continue
-        unit = Unit(**rec)
+        unit = Unit(**{k: v for k, v in rec.items() if k != "parent"})
         db.session.add(unit)
         units[unit.code] = unit
         result.count("unit", True)
+    for rec in plan.units:
+        if rec["parent"] and units[rec["code"]].parent_id is None:
+            units[rec["code"]].parent = units[rec["parent"]]
     db.session.flush()
+    where = str(plan.path or "seed")
 
     people = {u.email: u for u in db.session.scalars(db.select(User))}
     for rec in plan.people:
@@ -455,7 +482,13 @@ def apply_plan(plan: SeedPlan, actor=None) -> SeedResult:
             name=rec["name"],
             position=rec["position"],
             role=rec["role"],
-            unit=units.get(rec["unit"]) if rec["unit"] else None,
+            unit=(
+                resolve_ceased(
+                    units[rec["unit"]], None, result.warnings, f"{where}: {rec['email']}"
+                )
+                if rec["unit"]
+                else None
+            ),
             password_hash=None,
         )
         db.session.add(user)
@@ -479,14 +512,21 @@ def apply_plan(plan: SeedPlan, actor=None) -> SeedResult:
             if trec["item_no"] in have:
                 result.count("task", False)
                 continue
+            at = f"{where}: {rec['symbol']} item {trec['item_no']}"
+
+            def current(code, at=at, on=trec["assigned_on"]):
+                return resolve_ceased(units[code], on, result.warnings, at)
+
+            lead = current(trec["lead_unit"])
+            coordinating = [current(c) for c in trec["coordinating_units"]]
             task = Task(
                 directive=directive,
                 item_no=trec["item_no"],
                 title=trec["title"],
                 content=trec["content"],
                 field=trec["field"],
-                lead_unit=units[trec["lead_unit"]],
-                coordinating_units=[units[c] for c in trec["coordinating_units"]],
+                lead_unit=lead,
+                coordinating_units=list(dict.fromkeys(u for u in coordinating if u is not lead)),
                 assigned_by=people.get(trec["assigned_by"]),
                 focal_person=people.get(trec["focal_person"]),
                 monitor=people.get(trec["monitor"]),
@@ -503,6 +543,7 @@ def apply_plan(plan: SeedPlan, actor=None) -> SeedResult:
             audit.record("task.seed", actor=actor, obj=task, task_id=task.id)
             result.count("task", True)
     db.session.flush()
+    result.unit_events = apply_unit_events(plan.unit_events, where, actor=actor)
     return result
 
 

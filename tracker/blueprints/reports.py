@@ -212,12 +212,14 @@ def period_report():
     period = _period(params, required=True)
     as_of = _as_of(params, min(period.end, local_today()))
     ctx = _context(params, as_of)
+    with_predecessors = params.flag("predecessors")
     params.note_ignored()
     user = current_user
     limit = 200
-    ranking = report_service.ranking(user, ctx, period)
+    ranking = report_service.ranking(user, ctx, period, with_predecessors)
     return render_template(
         "reports/report.html",
+        with_predecessors=with_predecessors,
         ctx=ctx,
         period=period,
         counts=report_service.sum_counts(ranking),

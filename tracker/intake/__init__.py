@@ -15,14 +15,30 @@ from .units import Catalogue, CatalogueUnit, UnitMatch
 
 
 def catalogue_from_db(session=None) -> Catalogue:
-    """Today's Unit rows as a catalogue (code, name, short name). Aliases and succession join
-    here when the Unit model has them."""
+    """The Unit rows as a catalogue: today's units with their aliases, and the units that
+    ceased with the one successor their work went to (an old name in a notice resolves to
+    the unit that carries it on; a unit split between several is left out)."""
     from ..extensions import db
     from ..models import Unit
+    from ..services.units import successor_map
 
     session = session or db.session
-    rows = session.query(Unit).filter(Unit.active.is_(True)).order_by(Unit.id).all()
-    return Catalogue([CatalogueUnit(u.code, u.name, u.short_name) for u in rows])
+    successors = successor_map()
+    codes = dict(session.query(Unit.id, Unit.code).all())
+    rows = session.query(Unit).order_by(Unit.id).all()
+    return Catalogue(
+        [
+            CatalogueUnit(
+                u.code,
+                u.name,
+                u.short_name,
+                tuple(u.aliases or ()),
+                codes.get(successors[u.id]) if u.id in successors else None,
+            )
+            for u in rows
+            if u.active or u.id in successors
+        ]
+    )
 
 
 __all__ = [

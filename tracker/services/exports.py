@@ -135,7 +135,7 @@ def row_values(number: int, row: DetailRow) -> list:
         directive.summary,
         task.title,
         row.lead_unit or task.lead_unit.label,
-        ", ".join(unit.label for unit in task.coordinating_units),
+        row.coordinating,
         row.due_on or NO_DEADLINE,
         result,
         status_text(row),

@@ -12,17 +12,27 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import case, func, select, tuple_
+from sqlalchemy.orm import selectinload
 
 from .. import policy
 from ..calendar import shift_days
 from ..extensions import db
-from ..models import Directive, DueDateChange, ProgressReport, Task, Unit, User
+from ..models import (
+    Directive,
+    DueDateChange,
+    ProgressReport,
+    Task,
+    TaskCoordinatingUnitChange,
+    Unit,
+    User,
+)
 from ..status import (
     COMPLETED,
     OPEN,
     StatusContext,
     TimeStatus,
     awaiting_sql,
+    coordinating_units_on,
     done_sql,
     facts_in_force,
     time_status_sql,
@@ -44,7 +54,14 @@ from .periods import (  # the periods and scopes, here too for the callers of re
     default_scope,
     parse_period,
 )
-from .tasks import TaskFilter, filtered_query_with_due, status_context, task_rows_query
+from .tasks import (
+    TaskFilter,
+    TaskRow,
+    filtered_query_with_facts,
+    status_context,
+    task_rows_query,
+    units_by_id,
+)
 
 AGEING_BUCKETS = ((1, 30), (31, 60), (61, 120), (121, None))  # days overdue
 DONE = [TimeStatus.DONE_ON_TIME.value, TimeStatus.DONE_LATE.value]
@@ -220,6 +237,8 @@ class GroupRow:
     label: str
     counts: Counts
     rank: int | None = None  # the emulation ranking's (shared by exact ties)
+    # The predecessors summed into this row ("kể cả đơn vị tiền nhiệm"): their labels.
+    includes: tuple[str, ...] = ()
 
 
 def totals(user: User, ctx: StatusContext, period: Period | None = None) -> Counts:
@@ -354,12 +373,49 @@ def _rank_key(row: GroupRow) -> tuple:
     return (c.on_time_rate is None, -(c.on_time_rate or 0), -c.done_on_time, c.overdue)
 
 
-def ranking(user: User, ctx: StatusContext, period: Period | None = None) -> list[GroupRow]:
+def ranking(
+    user: User,
+    ctx: StatusContext,
+    period: Period | None = None,
+    with_predecessors: bool = False,
+) -> list[GroupRow]:
     """Units ranked for emulation (RANK_RULE_VI): by on-time completion rate (units with
     nothing due or done last), then by completed on time, then by fewest overdue. Units
     equal on all three share a rank and the next rank skips (1, 2, 2, 4); within a
-    rank they are listed by name."""
-    return assign_ranks(by_unit(user, ctx, period))
+    rank they are listed by name. ``with_predecessors``: a unit that ceased is summed
+    into its one successor's row (the same query, regrouped)."""
+    rows = by_unit(user, ctx, period)
+    if with_predecessors:
+        rows = sum_into_successors(rows)
+    return assign_ranks(rows)
+
+
+def sum_into_successors(rows: list[GroupRow]) -> list[GroupRow]:
+    from .units import successor_map
+
+    mapping = successor_map()
+    if not mapping:
+        return rows
+    groups: dict[int, list[GroupRow]] = {}
+    for row in rows:
+        groups.setdefault(mapping.get(row.key, row.key), []).append(row)
+    labels = dict(
+        db.session.execute(
+            select(Unit.id, func.coalesce(Unit.short_name, Unit.name)).where(
+                Unit.id.in_(list(groups))
+            )
+        ).all()
+    )
+    summed = [
+        GroupRow(
+            key,
+            labels.get(key, ""),
+            sum_counts(members),
+            includes=tuple(sorted(m.label for m in members if m.key != key)),
+        )
+        for key, members in groups.items()
+    ]
+    return sorted(summed, key=lambda r: (r.label == "", r.label.casefold()))
 
 
 def assign_ranks(rows: list[GroupRow]) -> list[GroupRow]:
@@ -379,14 +435,19 @@ def at_risk(user: User, ctx: StatusContext, period: Period | None = None, limit:
     from sqlalchemy.orm import joinedload
 
     flt = filter_for(ctx, period, statuses=[TimeStatus.OVERDUE.value, TimeStatus.DUE_SOON.value])
-    query, _, due = filtered_query_with_due(user, flt, ctx)
+    query, _, facts = filtered_query_with_facts(user, flt, ctx)
     query = (
-        query.add_columns(due.label("due_in_force"))
+        query.add_columns(facts.due.label("due_in_force"), facts.lead_unit_id.label("lead"))
         .options(joinedload(Task.lead_unit), joinedload(Task.directive))
-        .order_by(due, Task.id)
+        .order_by(facts.due, Task.id)
         .limit(limit)
     )
-    return [(task, TimeStatus(status), day) for task, status, day in db.session.execute(query)]
+    result = db.session.execute(query).all()
+    units = units_by_id(lead for *_rest, lead in result)
+    return [
+        TaskRow(task, TimeStatus(status), day, units.get(lead, task.lead_unit))
+        for task, status, day, lead in result
+    ]
 
 
 def month_ends(as_of: date, months: int = 12) -> list[date]:
@@ -442,6 +503,7 @@ class DetailRow:
     extensions: int = 0  # extensions approved on or before the as-of date
     awaiting: bool = False  # chờ xác nhận on the as-of date
     lead_unit: str = ""  # the lead unit on the as-of date
+    coordinating: str = ""  # the coordinating units on the as-of date
 
 
 def detail_rows(
@@ -453,16 +515,21 @@ def detail_rows(
     facts_out: list = []
     query, _, _ = task_rows_query(user, flt, ctx, facts_out)
     facts = facts_out[0]
-    query = query.add_columns(
-        awaiting_sql(ctx, facts=facts).label("awaiting"), facts.lead_unit_id.label("lead")
-    ).order_by(Task.assigned_on, Task.directive_id, Task.item_no)
+    # (task_rows_query's rows carry the lead unit in force already.)
+    query = query.add_columns(awaiting_sql(ctx, facts=facts).label("awaiting")).order_by(
+        Task.assigned_on, Task.directive_id, Task.item_no
+    )
+    if ctx.changed("coordinating"):  # the units of that day: one more query, not one per task
+        query = query.options(
+            selectinload(Task.coordinating_unit_changes).joinedload(TaskCoordinatingUnitChange.unit)
+        )
     if limit:
         query = query.limit(limit)
     rows = db.session.execute(query).unique().all()
     task_ids = [task.id for task, *_ in rows]
     latest = _latest_reports(task_ids, ctx.as_of)
     extensions = _extensions_as_of(task_ids, ctx.as_of)
-    unit_ids = {row[4] for row in rows}
+    unit_ids = {row[3] for row in rows}
     labels = dict(
         db.session.execute(
             select(Unit.id, func.coalesce(Unit.short_name, Unit.name)).where(
@@ -471,7 +538,7 @@ def detail_rows(
         ).all()
     ) if unit_ids else {}  # fmt: skip
     result = []
-    for task, status, due, awaiting, lead in rows:
+    for task, status, due, lead, awaiting in rows:
         report = latest.get(task.id)
         result.append(
             DetailRow(
@@ -483,6 +550,7 @@ def detail_rows(
                 extensions.get(task.id, 0),
                 bool(awaiting),
                 labels.get(lead, ""),
+                ", ".join(unit.label for unit in coordinating_units_on(task, ctx)),
             )
         )
     return result

@@ -80,7 +80,9 @@ def _check_shape(kind: str, sources: list[Unit], targets: list[Unit]) -> None:
     outside = [t for t in targets if t.id is None or t.id not in source_ids]
     if any(t.id is not None and not t.active for t in outside):
         raise UnitError(_("The unit that takes over must be active."))
-    if kind == UnitEventKind.RENAME and (len(sources) != 1 or len(targets) != 1 or targets[0].id):
+    if kind == UnitEventKind.RENAME and (
+        len(sources) != 1 or len(targets) != 1 or targets[0].id in source_ids
+    ):
         raise UnitError(_("A rename takes one unit and gives it a new name."))
     if kind == UnitEventKind.MERGE and (len(sources) < 2 or len(targets) != 1):
         raise UnitError(_("A merger takes two or more units into one."))
@@ -226,6 +228,7 @@ def apply(result: Plan, *, actor: User | None, now: datetime, note: str | None =
     db.session.add(event)
     db.session.flush()
     tasks_moved = []
+    person_unit = {user.id: target.id for user, target in result.people}
     for task, target in result.moves:
         effective = _effective_for(task.id, TaskLeadUnitChange, result.effective_on)
         db.session.add(
@@ -242,7 +245,14 @@ def apply(result: Plan, *, actor: User | None, now: datetime, note: str | None =
         )
         if target in task.coordinating_units:  # the lead cannot also coordinate
             result.coordinating.append((task, target, None))
-        tasks_moved.append([task.id, task.lead_unit_id, target.id])
+        # A focal person who does not go to the same successor is no longer the lead unit's:
+        # the task's reminders go to the successor's heads until the Office names another.
+        focal = task.focal_person_id
+        if focal is not None and person_unit.get(focal, task.focal_person.unit_id) != target.id:
+            task.focal_person_id = None
+        else:
+            focal = None
+        tasks_moved.append([task.id, task.lead_unit_id, target.id, focal])
         audit.record(
             "task.unit_succession",
             actor=actor,
@@ -293,6 +303,8 @@ def apply(result: Plan, *, actor: User | None, now: datetime, note: str | None =
         "created": [u.id for u in created],
         "versions": {str(task.id): task.version for task, _t in result.moves},
         "staying": result.staying,
+        # Tasks added after this one are "something that happened since" for undo.
+        "last_task_id": db.session.scalar(select(func.max(Task.id))) or 0,
     }
     audit.record(
         f"unit.{result.kind}",
@@ -342,7 +354,7 @@ def undo_blockers(event: UnitEvent) -> list[str]:
     targets = [link.unit_id for link in event.links if link.role == "target"]
     new_tasks = db.session.scalar(
         select(func.count(Task.id)).where(
-            Task.lead_unit_id.in_(targets), Task.created_at > event.recorded_at
+            Task.lead_unit_id.in_(targets), Task.id > details.get("last_task_id", 0)
         )
     )
     if new_tasks:
@@ -366,9 +378,11 @@ def undo(event: UnitEvent, *, actor: User, now: datetime) -> None:
     if reasons:
         raise UnitError(" ".join(reasons))
     details = event.details or {}
-    for task_id, old_unit, _new in details.get("tasks") or []:
+    for task_id, old_unit, _new, *focal in details.get("tasks") or []:
         task = db.session.get(Task, task_id)
         task.lead_unit_id = old_unit
+        if focal and focal[0] is not None:
+            task.focal_person_id = focal[0]
         audit.record(
             "task.unit_succession_undone",
             actor=actor,

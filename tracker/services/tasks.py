@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import policy
 from ..calendar import load_calendar, shift_days
 from ..extensions import db
-from ..models import Task, TaskState, User
+from ..models import Task, TaskState, Unit, User
 from ..params import MAX_AGE_DAYS, QueryParams
 from ..status import (
     Facts,
@@ -27,6 +27,7 @@ from ..status import (
     withdrawn_sql,
 )
 from ..text import fold
+from .units import summed_into
 
 
 def status_context(as_of: date, later_confirmations: bool = False) -> StatusContext:
@@ -69,6 +70,8 @@ class TaskFilter:
     status: list[str] = field(default_factory=list)  # time statuses (any of)
     state: list[str] = field(default_factory=list)  # workflow states (any of)
     unit: int | None = None  # lead unit
+    # With ``unit``: also its predecessors' tasks ("kể cả đơn vị tiền nhiệm", issue 11).
+    predecessors: bool = False
     involving: int | None = None  # lead or coordinating unit
     leader: int | None = None  # assigning leader
     field: str | None = None  # lĩnh vực
@@ -103,6 +106,7 @@ class TaskFilter:
             ),
             state=params.choices("state", [s.value for s in TaskState]),
             unit=params.ident("unit"),
+            predecessors=params.flag("predecessors"),
             involving=params.ident("involving"),
             leader=params.ident("leader"),
             field=params.text("field", max_chars=FIELD_MAX_CHARS),
@@ -164,6 +168,15 @@ class TaskRow(NamedTuple):
     task: Task
     status: TimeStatus
     due_on: date | None  # the due date in force on the page's as-of date
+    lead_unit: Unit | None = None  # the lead unit on that date (a later change not yet)
+
+
+def units_by_id(ids) -> dict[int, Unit]:
+    """The units of ``ids`` in one query (the lead units in force of a page of rows)."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
 
 
 @dataclass
@@ -218,7 +231,9 @@ def filtered_query_with_facts(user: User, flt: TaskFilter, ctx: StatusContext):
         query = query.where(status_expr.in_(flt.status))
     if flt.state:
         query = query.where(Task.state.in_(flt.state))
-    if flt.unit is not None:  # the lead unit on as_of: the one its figures credit
+    if flt.unit is not None and flt.predecessors:
+        query = query.where(facts.lead_unit_id.in_(sorted(summed_into(flt.unit))))
+    elif flt.unit is not None:  # the lead unit on as_of: the one its figures credit
         query = query.where(facts.lead_unit_id == flt.unit)
     if flt.involving is not None:
         if involving_history:  # lead and coordinating units as they were on as_of
@@ -281,7 +296,8 @@ def task_rows_query(user: User, flt: TaskFilter, ctx: StatusContext, facts_out=N
     due = facts.due
     if facts_out is not None:
         facts_out.append(facts)
-    query = query.add_columns(due.label("due_on")).options(
+    query = query.add_columns(due.label("due_on"), facts.lead_unit_id.label("lead_in_force"))
+    query = query.options(
         joinedload(Task.lead_unit),
         joinedload(Task.directive),
         selectinload(Task.coordinating_units),
@@ -307,9 +323,11 @@ def list_tasks(
         "item": (Task.directive_id, Task.item_no),
     }[flt.sort]
     query = query.order_by(*order).limit(per_page).offset((page - 1) * per_page)
+    result = db.session.execute(query).unique().all()
+    units = units_by_id(lead for *_rest, lead in result)
     rows = [
-        TaskRow(task, TimeStatus(value), due_on)
-        for task, value, due_on in db.session.execute(query).unique()
+        TaskRow(task, TimeStatus(value), due_on, units.get(lead, task.lead_unit))
+        for task, value, due_on, lead in result
     ]
     return TaskPage(rows, total, page, per_page, ctx)
 

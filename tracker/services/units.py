@@ -249,3 +249,50 @@ def events_of(unit: Unit) -> list[UnitEvent]:
             .order_by(UnitEvent.effective_on.desc(), UnitEvent.id.desc())
         )
     )
+
+
+def successor_map() -> dict[int, int]:
+    """Every unit that has ceased and whose work went, in the end, to exactly one active
+    unit, mapped to that unit (two queries, whatever the number of units): the emulation
+    ranking "kể cả đơn vị tiền nhiệm" sums a unit's row into its successor's. A unit split
+    between several successors keeps its own row."""
+    links = db.session.execute(
+        select(UnitEventUnit.event_id, UnitEventUnit.unit_id, UnitEventUnit.role)
+        .join(UnitEvent, UnitEvent.id == UnitEventUnit.event_id)
+        .where(UnitEvent.undone_at.is_(None))
+    ).all()
+    if not links:
+        return {}
+    active = set(db.session.scalars(select(Unit.id).where(Unit.active.is_(True))))
+    sources: dict[int, set[int]] = {}
+    targets: dict[int, set[int]] = {}
+    for event_id, unit_id, role in links:
+        (sources if role == "source" else targets).setdefault(event_id, set()).add(unit_id)
+    following: dict[int, set[int]] = {}
+    for event_id, units in sources.items():
+        for unit_id in units:
+            following.setdefault(unit_id, set()).update(targets.get(event_id, set()) - {unit_id})
+
+    def finals(unit_id: int, seen: frozenset[int]) -> set[int]:
+        if unit_id in active:
+            return {unit_id}
+        result = set()
+        for nxt in following.get(unit_id, ()):
+            if nxt not in seen:
+                result |= finals(nxt, seen | {nxt})
+        return result
+
+    mapping = {}
+    for unit_id in following:
+        if unit_id in active:
+            continue
+        ends = finals(unit_id, frozenset({unit_id}))
+        if len(ends) == 1:
+            mapping[unit_id] = ends.pop()
+    return mapping
+
+
+def summed_into(unit_id: int, mapping: dict[int, int] | None = None) -> set[int]:
+    """The unit and the predecessors whose rows ``successor_map`` sums into it."""
+    mapping = successor_map() if mapping is None else mapping
+    return {unit_id} | {old for old, new in mapping.items() if new == unit_id}
