@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from sqlalchemy import func, select
 from tracker.extensions import db
 from tracker.models import AuditEvent, Directive, Task, Unit, User
 from tracker.seeding import DEFAULT_DIRECTIVES
+from tracker.services.tasks import status_context
+from tracker.status import coordinating_units_on
 
 SEED_TEXT = DEFAULT_DIRECTIVES.read_text(encoding="utf-8")
 
@@ -44,7 +47,16 @@ def test_the_shipped_seed_encodes_the_2021_working_session(runner):
     assert any(t.current_due_on is None for t in tasks), "a standing task has no deadline"
     assert any(t.coordinating_units for t in tasks)
     pilot = next(t for t in tasks if "lý sơn" in t.title.lower())
-    assert {u.code for u in pilot.coordinating_units} >= {"LYSON", "BQL_KKT"}
+    # UBND huyện Lý Sơn then; đặc khu Lý Sơn from 01/07/2025 (the 2025 reorganisation).
+    as_2021 = coordinating_units_on(pilot, status_context(date(2021, 12, 31)))
+    assert {u.code for u in as_2021} >= {"LYSON", "BQL_KKT"}
+    assert {u.code for u in pilot.coordinating_units} >= {"DK_LYSON", "BQL_KKT"}
+    assert all(t.lead_unit.code == "SKHCN" for t in tasks)  # Sở TT&TT's open tasks, today
+    assert {u.code for u in db.session.scalars(select(Unit).where(~Unit.active))} == {
+        "STTTT",
+        "SKHDT",
+        "LYSON",
+    }
 
 
 def test_seeding_twice_changes_nothing(runner):

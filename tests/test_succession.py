@@ -288,3 +288,33 @@ def test_an_old_name_in_a_notice_resolves_to_the_successor(app, runner):
     catalogue = catalogue_from_db()
     match = catalogue.match("Sở TT&TT")
     assert match.unit.id == "SKHCN" and match.via.id == "STTTT"
+
+
+def test_a_seed_file_naming_a_ceased_unit_uses_its_successor_with_a_warning(app, runner, tmp_path):
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    later = tmp_path / "later.yaml"
+    later.write_text(
+        """units: []
+directives:
+  - symbol: "12/TB-UBND"
+    kind: conclusion_notice
+    issued_on: 2026-02-02
+    signer_name: Trần Phước Hiền
+    issuing_body: UBND tỉnh Quảng Ngãi
+    summary: Kết luận năm 2026
+    origin_level: provincial
+    tasks:
+      - item: 1
+        title: Chuyển đổi số năm 2026
+        field: Chuyển đổi số
+        lead_unit: STTTT
+        coordinating_units: [LYSON]
+""",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["seed", str(later)])
+    assert result.exit_code == 0, result.output
+    assert "STTTT ceased on 2025-03-01; using its successor SKHCN" in result.output
+    task = db.session.scalar(select(Task).where(Task.title == "Chuyển đổi số năm 2026"))
+    assert task.lead_unit.code == "SKHCN"
+    assert [u.code for u in task.coordinating_units] == ["DK_LYSON"]

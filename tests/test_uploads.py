@@ -6,11 +6,12 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import defer
@@ -265,9 +266,22 @@ def test_migration_0007_keeps_existing_rows_both_ways(scratch_database_url, tmp_
         # columns 0007 adds (no default) are left out of the INSERT.
         tables = {m.__tablename__: m.__table__ for m in (Unit, Directive, Task, ProgressReport)}
         with db.engine.begin() as conn:
+            # (The unit table of 0006, without the columns later migrations add.)
+            unit_0006 = sa.table(
+                "unit",
+                *(sa.column(c) for c in ("id", "code", "name", "kind", "active", "created_at")),
+            )
             unit = conn.execute(
-                tables["unit"].insert().values(code="U", name="Sở", kind="department")
-            ).inserted_primary_key[0]
+                unit_0006.insert()
+                .values(
+                    code="U",
+                    name="Sở",
+                    kind="department",
+                    active=True,
+                    created_at=datetime(2021, 3, 1, 3, 0),
+                )
+                .returning(unit_0006.c.id)
+            ).scalar_one()
             directive = conn.execute(
                 tables["directive"]
                 .insert()

@@ -395,6 +395,8 @@ def event_label(action: str) -> str:
         "extension.approve": _("Extension approved"),
         "extension.reject": _("Extension rejected"),
         "reminder.sent": _("Reminder sent"),
+        "task.unit_succession": _("Lead unit changed by a reorganisation"),
+        "task.unit_succession_undone": _("Reorganisation undone"),
     }
     return labels.get(action, action)
 
@@ -417,6 +419,7 @@ def field_label(name: str) -> str:
         "content": _("Content"),
         "field": _("Field"),
         "lead_unit_id": _("Lead unit"),
+        "lead_unit": _("Lead unit"),
         "coordinating_units": _("Coordinating units"),
         "focal_person_id": _("Focal person"),
         "monitor_id": _("Monitoring specialist"),
