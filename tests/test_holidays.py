@@ -214,6 +214,34 @@ def test_bad_input_is_a_form_error_and_changes_nothing(client, login_as, users, 
     assert audits("holiday.create") == []
 
 
+def test_a_day_saved_meanwhile_by_someone_else_is_a_form_error(
+    client, login_as, users, monkeypatch
+):
+    """Two Office members add the same day at once: both pass the check, the second hits
+    the unique key, and gets the same form error (not a 500)."""
+    holiday(date(2030, 1, 1), "Tết Dương lịch")
+    other = holiday(date(2030, 9, 2), "Quốc khánh")
+    monkeypatch.setattr("tracker.services.holidays._check", lambda *args: None)
+    login_as("office")
+    csrf = token(client)
+    added = client.post(
+        "/holidays/new",
+        data={"day": "01/01/2030", "name": "Tết", "kind": "holiday", "csrf_token": csrf},
+    )
+    moved = client.post(
+        f"/holidays/{other.id}/edit",
+        data={"day": "01/01/2030", "name": "Tết", "reason": "Dời", "csrf_token": csrf},
+    )
+    for response in (added, moved):
+        assert response.status_code == 400
+        assert "Ngày 01/01/2030 đã có trong bảng" in response.get_data(as_text=True)
+    assert table() == [
+        (date(2030, 1, 1), "Tết Dương lịch", False),
+        (date(2030, 9, 2), "Quốc khánh", False),
+    ]
+    assert audits("holiday.create") == audits("holiday.update") == []
+
+
 def test_posts_without_the_csrf_token_are_refused(client, login_as, users):
     row = holiday(date(2030, 1, 1), "Tết Dương lịch")
     login_as("office")

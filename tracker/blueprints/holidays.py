@@ -9,7 +9,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import HiddenInput
@@ -146,21 +145,10 @@ def _refused(form, error: service.HolidayError) -> None:
     db.session.rollback()
     if isinstance(error, service.Forbidden):
         abort(403)
-    target = getattr(form, error.field or "", None) or form.day
-    target.errors = [*target.errors, str(error)]
-
-
-def _commit_or_refuse(form) -> bool:
-    """Commit; a second Office member who saved the same day a moment before hits the
-    unique key: the same form error as the check before."""
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        day = form.day.data.strftime("%d/%m/%Y")
-        form.day.errors = [*form.day.errors, _("%(day)s is already in the holiday table.", day=day)]
-        return False
-    return True
+    if error.field in form:
+        form[error.field].errors = [*form[error.field].errors, str(error)]
+    else:  # a rule about no one field: above the form
+        flash(str(error), "error")
 
 
 def _form_errors() -> None:
@@ -216,9 +204,9 @@ def new():
             except service.HolidayError as error:
                 _refused(form, error)
             else:
-                if _commit_or_refuse(form):
-                    flash(_("Saved: %(day)s.", day=row.day.strftime("%d/%m/%Y")), "success")
-                    return redirect(url_for("holidays.index", year=row.day.year))
+                db.session.commit()
+                flash(_("Saved: %(day)s.", day=row.day.strftime("%d/%m/%Y")), "success")
+                return redirect(url_for("holidays.index", year=row.day.year))
         _form_errors()
         return render_template("holidays/form.html", form=form, row=None, year=None), 400
     return render_template("holidays/form.html", form=form, row=None, year=None)
@@ -241,9 +229,9 @@ def edit(holiday_id: int):
         except service.HolidayError as error:
             _refused(form, error)
         else:
-            if _commit_or_refuse(form):
-                flash(_("Saved: %(day)s.", day=form.day.data.strftime("%d/%m/%Y")), "success")
-                return redirect(url_for("holidays.index", year=form.day.data.year))
+            db.session.commit()
+            flash(_("Saved: %(day)s.", day=form.day.data.strftime("%d/%m/%Y")), "success")
+            return redirect(url_for("holidays.index", year=form.day.data.year))
     _form_errors()
     return _edit_page(db.get_or_404(Holiday, holiday_id), form, delete_form, 400)
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import policy
@@ -80,6 +82,23 @@ def _require(actor) -> None:
         raise Forbidden(_("You may not do this."))
 
 
+def _duplicate(day: date) -> HolidayError:
+    # Lazy: after a failed flush the session cannot be asked for the user's language until
+    # the view has rolled back.
+    return HolidayError(
+        _l("%(day)s is already in the holiday table.", day=day.strftime("%d/%m/%Y")), "day"
+    )
+
+
+def _flush(session: Session, day: date) -> None:
+    """Flush; a second Office member who saved the same day a moment before (after our
+    check) hits the unique key: the same refusal. The caller rolls back."""
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise _duplicate(day) from error
+
+
 def _check(session: Session, day: date, is_working_day: bool, exclude_id: int | None) -> None:
     """The rules a row must satisfy: one row per day; a làm bù day is a Saturday or a
     Sunday (a weekday is a working day already). A holiday may fall on a weekend: the
@@ -92,9 +111,7 @@ def _check(session: Session, day: date, is_working_day: bool, exclude_id: int | 
     if exclude_id is not None:
         query = query.where(Holiday.id != exclude_id)
     if session.scalar(query) is not None:
-        raise HolidayError(
-            _("%(day)s is already in the holiday table.", day=day.strftime("%d/%m/%Y")), "day"
-        )
+        raise _duplicate(day)
 
 
 def _state(row: Holiday) -> dict:
@@ -120,7 +137,7 @@ def add_holiday(
     _check(session, day, is_working_day, None)
     row = Holiday(day=day, name=name, is_working_day=is_working_day)
     session.add(row)
-    session.flush()
+    _flush(session, day)
     _audit("holiday.create", row, {k: [None, v] for k, v in _state(row).items()}, actor, now)
     return row
 
@@ -145,7 +162,7 @@ def update_holiday(
     row.day, row.name, row.is_working_day = day, name, is_working_day
     after = _state(row)
     changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
-    session.flush()
+    _flush(session, day)
     _audit("holiday.update", row, changes, actor, now, note=reason)
     return row
 
