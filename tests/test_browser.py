@@ -57,3 +57,29 @@ def test_office_records_an_escalation_on_a_phone(page, users):
     assert "Phê bình" in item.inner_text() and "chậm triển khai" in item.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "reminders-escalation-phone")
+
+
+def test_the_holiday_page_fits_a_phone(page, users, holidays):
+    """The Office's holiday table of a year at 390 px: no sideways scrolling, the add form
+    one tap away."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, users["office"].email)
+    page.goto("/holidays?year=2026")
+    assert "Ngày nghỉ lễ, ngày làm bù năm 2026" in page.locator("h1").inner_text()
+    assert page.locator("table.holidays tbody tr").count() >= 8
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "holidays-phone")
+    page.click("text=Thêm ngày")
+    page.wait_for_load_state()
+    page.fill("input[name=day]", "03/09/2026")
+    page.fill("input[name=name]", "Quốc khánh (nghỉ thêm)")
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
+    assert "Đã lưu ngày 03/09/2026." in page.locator(".flash").first.inner_text()
+    assert page.locator('tr[data-day="2026-09-03"]').is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.click('tr[data-day="2026-09-03"] a')
+    page.wait_for_load_state()
+    assert page.locator("textarea[name=reason]").count() == 2  # edit and delete, each a reason
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "holidays-edit-phone")

@@ -44,6 +44,7 @@ from tracker.models import (
     Escalation,
     ExtensionRequest,
     FeedToken,
+    Holiday,
     OutboxMessage,
     ProgressReport,
     TaskState,
@@ -182,6 +183,12 @@ def seed_province(users, upload_root) -> dict[str, list[str]]:
         )
     )
     db.session.add(AuditEvent(action="task.assign", actor=office, task_id=assigned.id))
+    # The holiday page's rows (their edit and delete forms): days off and a làm bù Saturday,
+    # enough of them that the edits still find rows after the fuzzed deletes.
+    db.session.add(Holiday(day=today.replace(month=1, day=1), name="Tết Dương lịch"))
+    db.session.add(Holiday(day=date(2026, 1, 10), name="Làm bù", is_working_day=True))
+    for n in range(1, 13):
+        db.session.add(Holiday(day=date(2030, n, 15), name=f"Ngày nghỉ {n}"))
     db.session.commit()
 
     def ids(model) -> list[str]:
@@ -194,6 +201,7 @@ def seed_province(users, upload_root) -> dict[str, list[str]]:
         "directive_id": ids(Directive),
         "user_id": ids(User),
         "message_id": ids(OutboxMessage),
+        "holiday_id": ids(Holiday),
         "request_id": ids(ExtensionRequest),
         "session_id": [],  # filled once the clients are signed in
         "name": [awaiting.result_file],

@@ -18,6 +18,7 @@ def pages(task, users):
         "/dashboard", "/dashboard?as_of=2021-07-01", "/dashboard/trend.svg",
         "/reports", "/reports?period=2021-03", "/ical", "/account/password",
         "/admin/users", "/admin/users/new", f"/admin/users/{u}", "/admin/outbox",
+        "/holidays", "/holidays?year=2030", "/holidays/new",
     ]  # fmt: skip
 
 

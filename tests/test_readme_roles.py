@@ -89,6 +89,12 @@ ROWS = {
         ("GET", "/admin/users", None),
         ("GET", "/admin/outbox", None),
     ],
+    "holidays page (`/holidays`)": [("GET", "/holidays", None)],
+    "add, edit, delete holidays": [
+        ("GET", "/holidays/new", None),
+        ("POST", "/holidays/new", {"day": ""}),
+        ("POST", "/holidays/fixed", {"year": ""}),
+    ],
 }
 
 

@@ -288,3 +288,48 @@ def test_a_unit_feed_dies_when_its_creator_leaves_the_unit(client, users):
     head.unit = make_unit("SYT", "Sở Y tế")
     db.session.commit()
     assert client.get(f"/ical/{token}.ics").status_code == 404
+
+
+# --- the holiday table (/holidays) --------------------------------------------------------
+# Read: admin, office, leader, viewer; change: admin and office. Allowed POSTs carry values
+# the form refuses (400), so the table and the audit log stay as they were.
+HOLIDAY_READERS = {"admin", "office", "leader", "viewer"}
+HOLIDAY_EDITORS = {"admin", "office"}
+HOLIDAY_HTTP = [
+    ("read", "GET", "/holidays", None, 200),
+    ("read", "GET", "/holidays?year=2030", None, 200),
+    ("edit", "GET", "/holidays/new", None, 200),
+    ("edit", "POST", "/holidays/new", {"day": "", "name": "Tết", "kind": "holiday"}, 400),
+    ("edit", "GET", "/holidays/{h}/edit", None, 200),
+    ("edit", "POST", "/holidays/{h}/edit", {"day": "01/01/2030", "name": "Tết"}, 400),
+    ("edit", "POST", "/holidays/{h}/delete", {"reason": ""}, 400),
+    ("edit", "POST", "/holidays/fixed", {"year": "1999"}, 400),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_holidays_matrix(client, login_as, users, role):
+    from datetime import date
+
+    from tracker.models import AuditEvent, Holiday
+
+    row = Holiday(day=date(2030, 1, 1), name="Tết Dương lịch", is_working_day=False)
+    db.session.add(row)
+    db.session.commit()
+    login_as(role)
+    token = csrf_token_from(client.get("/tasks").get_data(as_text=True))
+    for kind, method, template, data, allowed_code in HOLIDAY_HTTP:
+        url = template.format(h=row.id)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={**data, "csrf_token": token})
+        allowed = role in (HOLIDAY_READERS if kind == "read" else HOLIDAY_EDITORS)
+        assert response.status_code == (allowed_code if allowed else 403), (role, method, url)
+    db.session.expire_all()
+    assert [(h.day, h.name) for h in db.session.scalars(select(Holiday))] == [
+        (date(2030, 1, 1), "Tết Dương lịch")
+    ]
+    assert not db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action.like("holiday.%"))
+    ).all()

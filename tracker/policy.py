@@ -236,6 +236,27 @@ def can_manage_outbox(user: User) -> bool:
     return user.is_authenticated and user.role == Role.ADMIN
 
 
+# --- the holiday table ---
+
+HOLIDAY_EDITORS = frozenset({Role.ADMIN, Role.OFFICE})
+HOLIDAY_READERS = HOLIDAY_EDITORS | {Role.LEADER, Role.VIEWER}
+
+
+def _active(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and bool(getattr(user, "active", False))
+
+
+def can_view_holidays(user: User) -> bool:
+    """The holiday table: the Office and admins keep it, leaders and viewers may read it;
+    unit roles work to the deadlines it gives and need no page of it."""
+    return _active(user) and user.role in HOLIDAY_READERS
+
+
+def can_manage_holidays(user: User) -> bool:
+    """Add, edit, delete holidays and add the fixed-date days of a year."""
+    return _active(user) and user.role in HOLIDAY_EDITORS
+
+
 def sees_holiday_gaps(user: User) -> bool:
     """The Office and admins keep the holiday table: they are warned when a year is missing."""
-    return user.is_authenticated and user.role in {Role.ADMIN, Role.OFFICE}
+    return can_manage_holidays(user)
