@@ -33,7 +33,8 @@ from .writer import Ids
 
 CODE_PREFIX = "DEMO_"  # the code of a unit that only the demo has is DEMO_ + its suffix
 
-# Departments (sở, ban, ngành) of Quảng Ngãi: code suffix, name, short name, field, head.
+# Departments (sở, ban, ngành) of Quảng Ngãi: suffix (the code is DEMO_ + suffix, or the
+# seed's code: SEEDED_UNITS), name, short name, field, head.
 DEPARTMENTS: tuple[tuple[str, str, str, str, str], ...] = (
     (
         "SNNPTNT",
@@ -76,7 +77,7 @@ DEPARTMENTS: tuple[tuple[str, str, str, str, str], ...] = (
     ("BCHQS", "Bộ Chỉ huy Quân sự tỉnh", "Bộ CHQS tỉnh", SECURITY, "Chỉ huy trưởng Bộ CHQS tỉnh"),
 )
 
-# District-level units: code suffix, "huyện" / "thị xã" / "thành phố", name, and its
+# District-level units: suffix, "huyện" / "thị xã" / "thành phố", name, and its
 # communes ("xã" unless the name says "phường" or "thị trấn").
 DISTRICTS: tuple[tuple[str, str, str, str], ...] = (
     (
