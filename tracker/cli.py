@@ -123,12 +123,18 @@ def demo_command(task_count: int, unit_count: int, random_seed: int, if_empty: b
 
 
 DEMO_ACCOUNTS = [
-    # role, email, name, preferred unit codes (first that exists)
+    # role, email, name, preferred unit codes (the first that exists and is active)
     ("admin", "admin@tracker.local", "Quản trị hệ thống", []),
-    ("office", "vanphong@tracker.local", "Chuyên viên Văn phòng UBND tỉnh", ["VP_UBND", "DEMO_VP"]),
+    ("office", "vanphong@tracker.local", "Chuyên viên Văn phòng UBND tỉnh", ["VP_UBND"]),
     ("leader", "lanhdao@tracker.local", "Phó Chủ tịch UBND tỉnh (demo)", []),
-    ("unit_head", "giamdoc.stttt@tracker.local", "Giám đốc Sở TT&TT (demo)", ["STTTT"]),
-    ("unit_staff", "chuyenvien.stttt@tracker.local", "Chuyên viên Sở TT&TT (demo)", ["STTTT"]),
+    # Sở TT&TT, or its successor once the 2025 merger has made it inactive.
+    ("unit_head", "giamdoc.stttt@tracker.local", "Giám đốc Sở TT&TT (demo)", ["STTTT", "SKHCN"]),
+    (
+        "unit_staff",
+        "chuyenvien.stttt@tracker.local",
+        "Chuyên viên Sở TT&TT (demo)",
+        ["STTTT", "SKHCN"],
+    ),
     ("viewer", "theodoi@tracker.local", "Người xem (demo)", []),
 ]
 
@@ -144,12 +150,18 @@ def create_demo_logins() -> list[tuple[str, str, str]]:
         if db.session.scalar(db.select(User).filter_by(email=email)):
             continue
         unit_code = next(
-            (c for c in unit_codes if db.session.scalar(db.select(Unit).filter_by(code=c))),
+            (
+                c
+                for c in unit_codes
+                if db.session.scalar(db.select(Unit).filter_by(code=c, active=True))
+            ),
             None,
         )
         if role in {"unit_head", "unit_staff"} and unit_code is None:
             unit_code = db.session.scalar(
-                db.select(Unit.code).where(Unit.kind == "department").order_by(Unit.id)
+                db.select(Unit.code)
+                .where(Unit.kind == "department", Unit.active.is_(True))
+                .order_by(Unit.id)
             )
         password = secrets.token_urlsafe(12)
         create_user(email, name, role, password, unit_code=unit_code)
