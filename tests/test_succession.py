@@ -94,8 +94,8 @@ def test_a_merger_moves_open_tasks_and_people_and_keeps_the_past(merger_world, u
     assert figures(office, BEFORE) == EXPECTED_BEFORE
     plan, lines, event = merge(w, office)
     # The preview says what the event does, before it does it.
-    assert "2 open tasks and 3 people move to" in lines[0]  # a2, a3; the heads and staff of A
-    assert any("1 open tasks get the successor as coordinating unit" in x for x in lines)
+    assert "2 nhiệm vụ đang thực hiện và 3 người chuyển sang" in lines[0]  # a2, a3; the heads and staff of A
+    assert any("1 nhiệm vụ đang thực hiện nhận đơn vị kế nhiệm" in x for x in lines)
     assert plan.staying == 1
     db.session.expire_all()
     assert figures(office, BEFORE) == EXPECTED_BEFORE  # as of a day before: unchanged
@@ -123,7 +123,7 @@ def test_a_merger_moves_open_tasks_and_people_and_keeps_the_past(merger_world, u
     assert [u.code for u in found] == ["SKHCN"]
     assert [u.code for u in current_successors(a)] == ["SKHCN"]
     # New work cannot go to the ceased unit.
-    with pytest.raises(workflow.WorkflowError, match="no longer operates"):
+    with pytest.raises(workflow.WorkflowError, match="không còn hoạt động"):
         workflow.add_task(
             office, c1.directive, {"title": "Mới", "lead_unit_id": a.id}, now=at(AFTER)
         )
@@ -181,7 +181,7 @@ def test_undo_is_refused_once_a_moved_task_changed(merger_world, users):
                              text="Đang làm", now=at(date(2025, 3, 5)))  # fmt: skip
     db.session.commit()
     reasons = succession.undo_blockers(db.session.get(UnitEvent, event.id))
-    assert reasons and "changed since" in reasons[0]
+    assert reasons and "có thay đổi kể từ đó" in reasons[0]
     with pytest.raises(UnitError):
         succession.undo(db.session.get(UnitEvent, event.id), actor=office, now=at(AFTER))
 
@@ -212,7 +212,7 @@ def test_rename_and_dissolve_keep_the_old_name_before_the_date(merger_world, use
 
 def test_refusals_change_nothing(merger_world, users):
     w = merger_world
-    with pytest.raises(UnitError, match="after today"):
+    with pytest.raises(UnitError, match="không được sau hôm nay"):
         succession.plan("merge", sources=[w["a"], w["b"]], targets=[w["b"]],
                         effective_on=date(2030, 1, 1), today=E)  # fmt: skip
     with pytest.raises(UnitError):

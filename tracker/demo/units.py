@@ -328,6 +328,9 @@ def insert_units(
                     "email": None,
                     "active": True,
                     "created_at": created_at,
+                    "aliases": [],
+                    # (A bulk insert passes by Unit's ORM hook: the folded copy for search.)
+                    "search_text": fold(" | ".join([spec.code, spec.name, spec.short_name])),
                 }
             )
             next_id += 1
