@@ -94,7 +94,8 @@ def test_a_merger_moves_open_tasks_and_people_and_keeps_the_past(merger_world, u
     assert figures(office, BEFORE) == EXPECTED_BEFORE
     plan, lines, event = merge(w, office)
     # The preview says what the event does, before it does it.
-    assert "2 nhiệm vụ đang thực hiện và 3 người chuyển sang" in lines[0]  # a2, a3; the heads and staff of A
+    # a2 and a3, with the head and the staff of A (the fixture's two and Trưởng A):
+    assert "2 nhiệm vụ đang thực hiện và 3 người chuyển sang" in lines[0]
     assert any("1 nhiệm vụ đang thực hiện nhận đơn vị kế nhiệm" in x for x in lines)
     assert plan.staying == 1
     db.session.expire_all()
