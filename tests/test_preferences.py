@@ -172,3 +172,19 @@ def test_the_readme_points_to_the_page():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Reminder mails") :][:2000]
     assert "opt out of the digest" in section and URL in section
+
+
+def test_the_service_refuses_what_the_form_would(app, users):
+    from tracker.services import accounts
+
+    viewer = users["viewer"]
+    for values in (
+        {"locale": "fr"},
+        {"notification_email": "a\r\nb@c.vn"},
+        {"notification_email": "x" * 251 + "@c.vn"},
+        {"email": "khac@test.vn"},
+    ):
+        with pytest.raises(accounts.AccountError):
+            accounts.update_preferences(viewer, **values)
+    assert viewer.locale is None and viewer.notification_email is None
+    assert accounts.update_preferences(viewer, notification_email="  ") == {}

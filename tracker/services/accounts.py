@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import has_request_context
+from flask import current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -267,6 +267,8 @@ def update_preferences(user: User, **values) -> dict:
     unknown = set(values) - set(PREFERENCE_FIELDS)
     if unknown:
         raise AccountError(f"cannot set {', '.join(sorted(unknown))}")
+    if "locale" in values and values["locale"] not in current_app.config["LANGUAGES"]:
+        raise AccountError(f"unknown language {values['locale']!r}")
     if "notification_email" in values:
         address = (values["notification_email"] or "").strip() or None
         if address is not None and not is_email_address(address):
