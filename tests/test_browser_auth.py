@@ -13,7 +13,7 @@ def test_admin_creates_a_user_who_signs_in_and_changes_the_password(page, users)
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Người dùng"
     screenshot(page, "auth-admin-users")
-    page.click("text=Thêm người dùng")
+    page.click("a.button:has-text('Thêm người')")
     page.fill("input[name=email]", "hoa.le@test.local")
     page.fill("input[name=name]", "Lê Thị Hoa")
     page.fill("input[name=position]", "Chuyên viên")

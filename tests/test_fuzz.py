@@ -85,7 +85,7 @@ KNOWN_QUERY = (
     "q", "unit", "leader", "field", "directive", "status", "state", "sort", "page", "as_of",
     "period", "from", "to", "due_from", "due_to", "age_min", "age_max", "involving",
     "monitor", "year", "kind", "role", "lang", "already_due", "priority", "urgent",
-    "withdrawn", "assigned_from", "assigned_to", "next",
+    "withdrawn", "assigned_from", "assigned_to", "next", "no_account", "unit_id",
 )  # fmt: skip
 
 HOSTILE_IDS = ("0", "-1", str(2**31 - 1), str(2**31), str(2**63), str(10**20))

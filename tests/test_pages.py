@@ -16,9 +16,11 @@ def pages(task, users):
         "/directives/", f"/directives/{d}", "/directives/new", f"/directives/{d}/edit",
         f"/directives/{d}/tasks/new", "/extensions/pending",
         "/dashboard", "/dashboard?as_of=2021-07-01", "/dashboard/trend.svg",
-        "/reports", "/reports?period=2021-03", "/ical", "/account/password",
+        "/reports", "/reports?period=2021-03", "/ical", "/account/password", "/account/preferences",
         "/admin/users", "/admin/users/new", f"/admin/users/{u}", "/admin/outbox",
         "/holidays", "/holidays?year=2030", "/holidays/new",
+        f"/admin/users?unit={task.lead_unit_id}", f"/admin/users/new?unit_id={task.lead_unit_id}",
+        "/tasks?no_account=1",
     ]  # fmt: skip
 
 
@@ -35,7 +37,9 @@ def test_every_page_answers_every_role_in_both_languages(client, login_as, users
     ok = {url for (lang, url), code in answers.items() if code == 200 and lang == "vi"}
     # Every role reaches its task list and the task it may see (all roles see the STTTT task).
     assert {"/tasks", "/tasks/mine", f"/tasks/{task.id}"} <= ok
-    # The admin pages are the admin's alone.
-    assert ("/admin/users" in ok) == (role == "admin")
+    # The people pages are the admin's and the Office's; the outbox the admin's alone.
+    assert ("/admin/users" in ok) == (role in ("admin", "office"))
+    assert ("/admin/outbox" in ok) == (role == "admin")
+    assert "/account/preferences" in ok
     # The same answers in English.
     assert all(answers[("en", url)] == answers[("vi", url)] for url in pages(task, users))

@@ -85,9 +85,23 @@ ROWS = {
     "their unit's calendar feed link (`/ical`)": [
         ("POST", "/ical", {"target": "unit", "action": "revoke"}),
     ],
-    "users (`/admin/users`), mail outbox (`/admin/outbox`)": [
+    # {su}: the unit staff account, {lu}: the leader's; allowed POSTs leave the name empty.
+    "people: list, add, edit, disable, reset the password of unit heads, unit staff and "
+    "viewers (`/admin/users`)": [
         ("GET", "/admin/users", None),
-        ("GET", "/admin/outbox", None),
+        ("GET", "/admin/users?unit={u}", None),
+        ("GET", "/admin/users/new?unit_id={u}", None),
+        ("GET", "/admin/users/{su}", None),
+        ("POST", "/admin/users/{su}", {"name": "", "role": "unit_staff"}),
+    ],
+    "accounts of admins, the Office and leaders, and giving those roles": [
+        ("GET", "/admin/users/{lu}", None),
+        ("POST", "/admin/users/{lu}", {"name": ""}),
+    ],
+    "mail outbox (`/admin/outbox`)": [("GET", "/admin/outbox", None)],
+    "own preferences: language, weekly digest, email for reminders (`/account/preferences`)": [
+        ("GET", "/account/preferences", None),
+        ("POST", "/account/preferences", {"locale": "fr"}),
     ],
     "holidays page (`/holidays`)": [("GET", "/holidays", None)],
     "add, edit, delete holidays": [
@@ -189,6 +203,8 @@ def test_every_cell_of_the_readme_table_matches_the_answers(client, login_as, us
         found = re.search(rf'href="(/tasks/{task.id}/files/[^"]+)"', page)
         assert found, f"no download link on the page of the {kind} task"
         links[kind] = found.group(1)
+    staff = users["unit_staff"]
+    accounts = {"su": staff.id, "u": staff.unit_id, "lu": users["leader"].id}
     mismatches = []
     by_role: dict[str, list] = {}
     for column, cases in COLUMNS.items():
@@ -197,7 +213,7 @@ def test_every_cell_of_the_readme_table_matches_the_answers(client, login_as, us
     for role, cases in by_role.items():
         token = _sign_in_as(client, login_as, role)
         for column, kind in cases:
-            values = {**_urls(client, tasks, kind), "f": links[kind]}
+            values = {**_urls(client, tasks, kind), "f": links[kind], **accounts}
             for action, requests in ROWS.items():
                 want = expected(rows[action][list(COLUMNS).index(column)], role)
                 if want is None:
@@ -218,6 +234,7 @@ def test_every_cell_of_the_readme_table_matches_the_answers(client, login_as, us
     assert not mismatches, "\n".join(mismatches)
     # Nothing changed: every allowed POST was refused by its form or service.
     db.session.expire_all()
+    assert staff.role == "unit_staff" and staff.name and users["leader"].name
     assert all(t.state == "assigned" and t.extension_count == 0 for t in tasks.values())
     assert all(
         t.extension_requests[0].status == "pending"

@@ -40,6 +40,29 @@ def has_control_chars(value: str, single_line: bool = False) -> bool:
     return bool(_CONTROL.search(value) or (single_line and _LINE_BREAK.search(value)))
 
 
+# An address mail can be sent to: one line, something@domain.tld, no spaces, as long as
+# the email columns (255).
+EMAIL_MAX_CHARS = 255
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def is_email_address(value: str) -> bool:
+    return (
+        len(value) <= EMAIL_MAX_CHARS
+        and not has_control_chars(value, single_line=True)
+        and _EMAIL.fullmatch(value) is not None
+    )
+
+
+class EmailAddress:
+    """something@domain.tld, without spaces (length and control characters: their own
+    validators)."""
+
+    def __call__(self, form, field):
+        if field.data and _EMAIL.fullmatch(field.data) is None:
+            raise ValidationError(_l("Not a valid email address."))
+
+
 def strip(value):
     return value.strip() if isinstance(value, str) else value
 

@@ -159,6 +159,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     wants_digest: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where reminders go when set (the preferences page); sign-in stays with ``email``.
+    notification_email: Mapped[str | None] = mapped_column(String(255))
     # Set when an admin creates the account or resets its password: the generated
     # password was seen by the admin, so the user must choose their own before working.
     must_change_password: Mapped[bool] = mapped_column(

@@ -94,8 +94,46 @@ def can_view_task(user: User, task: Task) -> bool:
 
 
 def can_manage_users(user) -> bool:
-    """Create, edit, disable users, reset their passwords and end their sessions."""
+    """Every account, of every role: the administrator's."""
     return bool(getattr(user, "is_authenticated", False)) and user.role == Role.ADMIN
+
+
+# The Office adds the people of the units (issue 11): it creates, edits, disables and
+# re-enables unit heads, unit staff and viewers, resets their passwords and ends their
+# sessions, but never an admin, Office or leader account, and never makes one. Those stay
+# with the administrator, who could otherwise be locked out by the Office, and an Office
+# user could otherwise give itself the admin role.
+PEOPLE_MANAGERS = frozenset({Role.ADMIN, Role.OFFICE})
+OFFICE_MANAGED_ROLES = frozenset({Role.UNIT_HEAD, Role.UNIT_STAFF, Role.VIEWER})
+
+
+def can_manage_people(user) -> bool:
+    """May open the people pages (list, new account); which accounts and roles: below."""
+    return (
+        bool(getattr(user, "is_authenticated", False))
+        and user.active
+        and user.role in PEOPLE_MANAGERS
+    )
+
+
+def assignable_roles(actor) -> frozenset:
+    """The roles ``actor`` may give to an account (on creation or by an edit)."""
+    if not can_manage_people(actor):
+        return frozenset()
+    if actor.role == Role.ADMIN:
+        return frozenset(Role)
+    return OFFICE_MANAGED_ROLES
+
+
+def can_manage_account(actor, target) -> bool:
+    """May ``actor`` edit, disable, re-enable, reset the password of or end the sessions of
+    the account ``target`` (as it is now)?"""
+    return can_manage_people(actor) and target.role in assignable_roles(actor)
+
+
+def can_edit_own_preferences(user) -> bool:
+    """Language, weekly digest, the address for reminders: every signed-in user's own."""
+    return bool(getattr(user, "is_authenticated", False)) and user.active
 
 
 def can_change_own_password(user) -> bool:
@@ -255,6 +293,12 @@ def can_view_holidays(user: User) -> bool:
 def can_manage_holidays(user: User) -> bool:
     """Add, edit, delete holidays and add the fixed-date days of a year."""
     return _active(user) and user.role in HOLIDAY_EDITORS
+
+
+def sees_unstaffed_units(user: User) -> bool:
+    """The Office (and admins) are told about tasks whose lead unit has nobody to hear of
+    them, since they assign the tasks and add the people."""
+    return user.is_authenticated and user.role in {Role.ADMIN, Role.OFFICE}
 
 
 def sees_holiday_gaps(user: User) -> bool:

@@ -1,4 +1,6 @@
-"""Administration of user accounts (admin role only)."""
+"""People: user accounts, kept by the admin (every account) and by the Office (the people
+of the units and viewers; ``policy.can_manage_account``), so the Office can add staff to a
+unit itself."""
 
 from __future__ import annotations
 
@@ -44,13 +46,24 @@ def can_manage_users() -> bool:
     return policy.can_manage_users(current_user)
 
 
+@bp.app_template_global()
+def can_manage_people() -> bool:
+    return policy.can_manage_people(current_user)
+
+
+@bp.app_template_global()
+def add_person_url(unit_id: int | None = None) -> str:
+    """The "Thêm người" link, with the unit chosen (pages about a unit link here)."""
+    return url_for("admin.new_user", unit_id=unit_id) if unit_id else url_for("admin.new_user")
+
+
 @bp.before_request
-def admins_only():
+def people_managers_only():
     if not current_user.is_authenticated:
         from ..extensions import login_manager
 
         return login_manager.unauthorized()
-    if not policy.can_manage_users(current_user):
+    if not policy.can_manage_people(current_user):
         abort(403)
     return None
 
@@ -60,8 +73,11 @@ def _unit_choices() -> list[tuple[str, str]]:
     return [("", _("(no unit)"))] + [(str(u.id), u.name) for u in units]
 
 
-def _role_choices() -> list[tuple[str, str]]:
-    return [(r.value, str(ROLE_LABELS[r])) for r in Role]
+def _role_choices(actor=None) -> list[tuple[str, str]]:
+    """Every role (the list's filter), or those ``actor`` may give (the forms: a role left
+    out of the choices is refused by the form, whatever is posted)."""
+    allowed = policy.assignable_roles(actor) if actor is not None else set(Role)
+    return [(r.value, str(ROLE_LABELS[r])) for r in Role if r in allowed]
 
 
 class UserForm(Form):
@@ -75,7 +91,7 @@ class UserForm(Form):
     submit = SubmitField(_l("Save"))
 
     def fill_choices(self):
-        self.role.choices = choices(_role_choices())
+        self.role.choices = choices(_role_choices(current_user))
         self.unit.choices = choices(_unit_choices())
 
     def unit_id(self) -> int | None:
@@ -123,6 +139,7 @@ def users():
         q=q,
         roles=_role_choices(),
         units=_unit_choices()[1:],
+        manages=lambda user: policy.can_manage_account(current_user, user),
     )
 
 
@@ -130,6 +147,16 @@ def users():
 def new_user():
     form = NewUserForm()
     form.fill_choices()
+    if request.method == "GET":
+        # ?unit_id= (the "Thêm người" link of a unit): that unit, as one of its staff.
+        params = QueryParams(request.args)
+        unit_id = params.ident("unit_id")
+        if unit_id is not None and str(unit_id) in {c.value for c in form.unit.choices}:
+            form.unit.data = str(unit_id)
+            form.role.data = Role.UNIT_STAFF.value
+        elif unit_id is not None:
+            params.ignore("unit_id")
+        params.note_ignored()
     if form.validate_on_submit():
         unit = db.session.get(Unit, form.unit_id()) if form.unit_id() else None
         password = generate_password()
@@ -145,6 +172,9 @@ def new_user():
             )
             user.active = form.active.data
             user.must_change_password = True  # the admin has seen the generated password
+        except accounts.NotAllowed:
+            db.session.rollback()
+            abort(403)
         except accounts.AccountError as error:
             db.session.rollback()
             flash(_("The account was not created: %(reason)s", reason=str(error)), "error")
@@ -162,10 +192,21 @@ def _show_password(user: User, password: str, message: str):
 
 
 def _user_or_404(user_id: int) -> User:
+    """The account, if ``current_user`` may manage it (else 403: the Office and an admin,
+    Office or leader account)."""
     user = db.session.get(User, user_id)
     if user is None:
         abort(404)
+    if not policy.can_manage_account(current_user, user):
+        abort(403)
     return user
+
+
+def _refused(error: accounts.AccountError) -> None:
+    db.session.rollback()
+    if isinstance(error, accounts.NotAllowed):
+        abort(403)
+    flash(str(error), "error")
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -188,8 +229,7 @@ def edit_user(user_id: int):
                 active=form.active.data,
             )
         except accounts.AccountError as error:
-            db.session.rollback()
-            flash(str(error), "error")
+            _refused(error)
         else:
             db.session.commit()
             if changes:
@@ -211,8 +251,7 @@ def toggle_active(user_id: int):
         try:
             accounts.update_user(user, current_user, security.now(), active=not user.active)
         except accounts.AccountError as error:
-            db.session.rollback()
-            flash(str(error), "error")
+            _refused(error)
         else:
             db.session.commit()
             flash(_("Account enabled.") if user.active else _("Account disabled."), "info")
@@ -244,6 +283,7 @@ def revoke_session(session_id: int):
     row = db.session.get(UserSession, session_id)
     if row is None:
         abort(404)
+    _user_or_404(row.user_id)
     if ConfirmForm().validate_on_submit():
         accounts.revoke_session(row, current_user, security.now())
         db.session.commit()

@@ -1,17 +1,28 @@
-"""Sign-in, sign-out and the user's own password."""
+"""Sign-in, sign-out, the user's own password and preferences."""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from .. import policy, security
 from ..extensions import db
-from ..forms import Form, NoControlChars, has_control_chars, strip
+from ..forms import EmailAddress, Form, NoControlChars, choices, has_control_chars, strip
+from ..i18n import current_locale
 from ..password_policy import MAX_LENGTH as NEW_PASSWORD_MAX
 from ..services import accounts, sessions
 
@@ -55,6 +66,29 @@ class ChangePasswordForm(Form):
         ],
     )
     submit = SubmitField(_l("Change password"))
+
+
+# Each language named in its own language, as language menus do.
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+class PreferencesForm(Form):
+    locale = SelectField(_l("Language"))
+    wants_digest = BooleanField(_l("Send me the weekly digest"))
+    notification_email = EmailField(
+        _l("Email for reminders"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            _at_most(EMAIL_MAX),
+            NoControlChars(single_line=True),
+            EmailAddress(),
+        ],
+    )
+    submit = SubmitField(_l("Save"))
+
+    def fill_choices(self, languages):
+        self.locale.choices = choices((code, LANGUAGE_NAMES.get(code, code)) for code in languages)
 
 
 def _local_only(target: str | None) -> str | None:
@@ -151,3 +185,32 @@ def change_password():
             flash(_("Your password has been changed; your other sessions were ended."), "info")
             return redirect(url_for("tasks.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    if not policy.can_edit_own_preferences(current_user):
+        abort(403)
+    form = PreferencesForm(obj=current_user)
+    form.fill_choices(current_app.config["LANGUAGES"])
+    if request.method == "GET":
+        form.locale.data = current_user.locale or current_locale()
+    if form.validate_on_submit():
+        try:
+            changes = accounts.update_preferences(
+                current_user,
+                locale=form.locale.data,
+                wants_digest=form.wants_digest.data,
+                notification_email=form.notification_email.data or None,
+            )
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.notification_email.errors.append(str(error))
+        else:
+            db.session.commit()
+            # The language chosen for this browser (?lang=) would hide the new preference.
+            session["lang"] = current_user.locale
+            flash(_("Preferences saved.") if changes else _("Nothing changed."), "info")
+            return redirect(url_for("auth.preferences"))
+    return render_template("auth/preferences.html", form=form)

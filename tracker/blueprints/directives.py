@@ -21,6 +21,7 @@ from .task_forms import TaskForm
 from .tasks import (
     STALE,
     flash_form_errors,
+    flash_saved,
     now,
     refuse_change,
     render_task_form,
@@ -205,7 +206,7 @@ def add_task(directive_id: int):
     except workflow.WorkflowError as error:
         refuse_change(error)
         return render_task_form(form, None, directive, 400)
-    flash(_("Task assigned."), "success")
+    flash_saved(task, _("Task assigned."))
     return redirect(url_for("tasks.show", task_id=task.id))
 
 

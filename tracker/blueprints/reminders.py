@@ -20,8 +20,11 @@ from ..params import MAX_TEXT_CHARS, QueryParams
 from ..reminders import EndReason, Kind, health, housekeeping
 from ..reminders import outbox as outbox_service
 from ..reminders.escalations import EscalationError, record_escalation
+from ..reminders.mail import mail_address
 
 bp = Blueprint("reminders", __name__)
+# The outbox shows the address a row goes to (a user's email for reminders, if chosen).
+bp.add_app_template_global(mail_address, "mail_address")
 
 OUTBOX_PER_PAGE = 50
 ALL_STATES = "all"

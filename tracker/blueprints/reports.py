@@ -170,6 +170,7 @@ def dashboard():
     return render_template(
         "reports/dashboard.html",
         holiday_gaps=holiday_gaps,
+        without_account=_open_tasks_without_account(user, ctx, today),
         mail_health=mail_health.current() if policy.can_manage_outbox(user) else None,
         ctx=ctx,
         period=period,
@@ -191,6 +192,18 @@ def dashboard():
         default_scope=default_scope(),
         today=today,
     )
+
+
+def _open_tasks_without_account(user, ctx, today: date) -> tuple[int, str] | None:
+    """For the Office: how many open tasks have a lead unit nobody there hears from (as
+    of today, whatever date the page shows: it is a to-do, not a statistic), and the link
+    to exactly that list."""
+    if not policy.sees_unstaffed_units(user):
+        return None
+    flt = task_service.open_without_account_filter()
+    if ctx.as_of != today:
+        ctx = task_service.status_context(today)
+    return task_service.count_tasks(user, flt, ctx), url_for("tasks.index", **flt.to_args())
 
 
 @bp.route("/dashboard/trend.svg")

@@ -12,10 +12,12 @@ from flask import (
     render_template,
     request,
     send_from_directory,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,7 +27,7 @@ from ..extensions import db
 from ..models import ExtensionRequest, Role, Task, TaskState, Unit, User
 from ..params import QueryParams
 from ..policy import Action
-from ..services import extensions, files, workflow
+from ..services import extensions, files, staffing, workflow
 from ..services import tasks as task_service
 from ..services.tasks import TaskFilter
 from ..status import TimeStatus, time_status
@@ -131,6 +133,44 @@ def show(task_id: int):
     return _task_page(get_task_or_abort(task_id))
 
 
+def lead_unit_warning(task: Task, saved: str | None = None) -> Markup | None:
+    """For the Office and admins, when the task's lead unit has no active account (accepted
+    on purpose: services/staffing.py says why): the warning naming the unit, with the link
+    to add a person to it; ``saved`` ("Task assigned.") goes first after a save."""
+    if not policy.sees_unstaffed_units(current_user):
+        return None
+    if staffing.unit_has_active_account(task.lead_unit_id):
+        return None
+    text = _(
+        "%(unit)s has no active account: nobody there gets this task's reminders or sees "
+        "it in their list.",
+        unit=task.lead_unit.label,
+    )
+    if saved:
+        text = f"{saved} {text}"
+    if not policy.can_manage_people(current_user):
+        return Markup.escape(text)
+    url = url_for("admin.new_user", unit_id=task.lead_unit_id)
+    return Markup('{} <a href="{}">{}</a>').format(text, url, _("Add a person to this unit"))
+
+
+def flash_saved(task: Task, message: str) -> None:
+    """After adding or editing a task: ``message``, or the warning about its lead unit."""
+    warning = lead_unit_warning(task, saved=message)
+    if warning is not None:
+        flash(warning, "warning")
+    else:
+        flash(message, "success")
+
+
+def _unless_flashed(warning: Markup | None) -> Markup | None:
+    """The page's warning, unless the save that led here already flashed it."""
+    pending = session.get("_flashes") or []
+    if warning is not None and any(str(warning) in str(message) for _c, message in pending):
+        return None
+    return warning
+
+
 def _task_page(task: Task, status: int = 200, **posted):
     """The task page; ``posted`` is an action form that failed validation, shown again
     with its errors and what was typed (status 400)."""
@@ -144,6 +184,7 @@ def _task_page(task: Task, status: int = 200, **posted):
         status=time_status(task, ctx),
         events=workflow.timeline(task),
         pending=pending,
+        lead_unit_warning=_unless_flashed(lead_unit_warning(task)),
         forms=task_forms.action_forms(task, pending, **posted),
         can=lambda action: policy.can(current_user, action, task),
         Action=Action,
@@ -318,7 +359,7 @@ def edit(task_id: int):
         task = db.session.get(Task, task_id)
         status = stale_edit_status(form, task.version) if isinstance(error, STALE) else 400
         return render_task_form(form, task, task.directive, status)
-    flash(_("Task saved."), "success")
+    flash_saved(task, _("Task saved."))
     return redirect(url_for("tasks.show", task_id=task.id))
 
 

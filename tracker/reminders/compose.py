@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from ..calendar import WorkingCalendar, local_date
 from ..models import Escalation, OutboxMessage, Role, Task
 from . import REMINDED_STATES, EndReason, Kind, Reason
+from .mail import mail_address
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ def compose(
                 row.id,
                 row.kind,
                 row.task_id,
-                row.recipient.email,
+                mail_address(row.recipient),
                 row.attempts,
                 row.first_attempt_at,
                 row.message_id,
@@ -303,7 +304,7 @@ def _message(
     message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = subject
     message["From"] = formataddr(("Hệ thống theo dõi nhiệm vụ", config["MAIL_FROM"]))
-    message["To"] = formataddr((recipient.name, recipient.email))
+    message["To"] = formataddr((recipient.name, mail_address(recipient)))
     domain = config["MAIL_FROM"].rpartition("@")[2] or "tracker.local"
     message["Message-ID"] = message_id(group, domain)
     message["Auto-Submitted"] = "auto-generated"

@@ -13,6 +13,12 @@ from . import Kind
 SUBJECT_TITLE_LENGTH = 80
 
 
+def mail_address(user) -> str:
+    """The address to mail ``user``: the notification email of their preferences when they
+    chose one, else the email they sign in with."""
+    return user.notification_email or user.email
+
+
 def _short(title: str) -> str:
     if len(title) <= SUBJECT_TITLE_LENGTH:
         return title

@@ -1,17 +1,20 @@
-"""User accounts: creation, sign-in, passwords, and the admin's edits."""
+"""User accounts: creation, sign-in, passwords, the edits of the admin and the Office (who
+may do which: ``policy.assignable_roles`` and ``policy.can_manage_account``), and each
+user's own preferences."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import has_request_context
+from flask import current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from .. import policy
 from ..database import utcnow
 from ..extensions import db
-from ..forms import has_control_chars
+from ..forms import has_control_chars, is_email_address
 from ..models import Role, Unit, User, UserSession
 from ..password_policy import MIN_LENGTH, generate_password, password_problems
 from ..passwords import hash_password, verify_nothing, verify_password
@@ -29,6 +32,21 @@ class AccountError(ValueError):
 
 class WrongPasswordError(AccountError):
     """The current password given to confirm a change is wrong."""
+
+
+class NotAllowed(AccountError):
+    """The actor may not touch this account or give this role (a forged request: the
+    pages offer neither); views answer 403."""
+
+
+def _require_manage(actor, user: User | None = None, role: str | None = None) -> None:
+    """Refuse what ``policy`` does not allow ``actor`` (None: the command line, trusted)."""
+    if actor is None:
+        return
+    if user is not None and not policy.can_manage_account(actor, user):
+        raise NotAllowed(_("You may not change this account."))
+    if role is not None and role not in policy.assignable_roles(actor):
+        raise NotAllowed(_("You may not give this role."))
 
 
 def check_password(password: str, *, email: str = "", name: str = "", unit=None) -> None:
@@ -78,6 +96,7 @@ def create_user(
     check_identity(email, name, position)
     if role not in {r.value for r in Role}:
         raise AccountError(f"unknown role '{role}' (one of: {', '.join(r.value for r in Role)})")
+    _require_manage(actor, role=role)
     if db.session.query(User).filter_by(email=email).first():
         raise AccountError(f"a user with email {email} already exists")
     unit = None
@@ -175,7 +194,9 @@ def change_password(
 
 
 def reset_password(user: User, actor: User, now: datetime) -> str:
-    """An admin's reset: a generated password (to be shown once); all sessions end."""
+    """An admin's (or the Office's) reset: a generated password (to be shown once); all
+    sessions end."""
+    _require_manage(actor, user)
     password = generate_password()
     while password_problems(password, email=user.email, name=user.name, unit=user.unit):
         password = generate_password()
@@ -187,12 +208,14 @@ def reset_password(user: User, actor: User, now: datetime) -> str:
 
 
 def update_user(user: User, actor: User, now: datetime, **values) -> dict:
-    """An admin's edit of name, position, role, unit and active; returns the changes
-    ({field: [before, after]}), audited. Disabling the account ends its sessions."""
+    """An admin's (or the Office's) edit of name, position, role, unit and active; returns
+    the changes ({field: [before, after]}), audited. Disabling the account ends its
+    sessions."""
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise AccountError(f"cannot edit {', '.join(sorted(unknown))}")
     role = values.get("role", user.role)
+    _require_manage(actor, user, role if "role" in values else None)
     unit_id = values.get("unit_id", user.unit_id)
     if role not in {r.value for r in Role}:
         raise AccountError(f"unknown role '{role}'")
@@ -221,11 +244,42 @@ def update_user(user: User, actor: User, now: datetime, **values) -> dict:
 
 
 def revoke_sessions(user: User, actor: User, now: datetime) -> int:
+    _require_manage(actor, user)
     ended = sessions.revoke_all(user, now, "revoked_by_admin")
     audit.record("user.sessions_revoke", actor=actor, obj=user, note=f"{ended} session(s) ended")
     return ended
 
 
 def revoke_session(row: UserSession, actor: User, now: datetime) -> None:
+    _require_manage(actor, row.user)
     sessions.revoke(row, now, "revoked_by_admin")
     audit.record("user.session_revoke", actor=actor, obj=row.user, note=f"session {row.id} ended")
+
+
+# --- the user's own preferences -----------------------------------------------------------
+
+PREFERENCE_FIELDS = ("locale", "wants_digest", "notification_email")
+
+
+def update_preferences(user: User, **values) -> dict:
+    """The user's own choices: language, the weekly digest, the address reminders go to
+    (None: the sign-in email). Returns the changes, audited as ``user.preferences``."""
+    unknown = set(values) - set(PREFERENCE_FIELDS)
+    if unknown:
+        raise AccountError(f"cannot set {', '.join(sorted(unknown))}")
+    if "locale" in values and values["locale"] not in current_app.config["LANGUAGES"]:
+        raise AccountError(f"unknown language {values['locale']!r}")
+    if "notification_email" in values:
+        address = (values["notification_email"] or "").strip() or None
+        if address is not None and not is_email_address(address):
+            raise AccountError(_("Not a valid email address."))
+        values["notification_email"] = address
+    changes = {}
+    for name, value in values.items():
+        before = getattr(user, name)
+        if before != value:
+            changes[name] = [before, value]
+            setattr(user, name, value)
+    if changes:
+        audit.record("user.preferences", actor=user, obj=user, changes=changes)
+    return changes

@@ -27,6 +27,7 @@ from ..status import (
     withdrawn_sql,
 )
 from ..text import fold
+from . import staffing
 from .units import summed_into
 
 
@@ -93,6 +94,8 @@ class TaskFilter:
     later_confirmations: bool = False
     sort: str = "urgency"
     monitor: int | None = None  # monitoring specialist of the Office (workflow: "my tasks")
+    # Lead unit without an active unit head or staff account (staffing.has_active_account).
+    no_account: bool = False
 
     @classmethod
     def from_args(cls, args) -> TaskFilter:
@@ -126,6 +129,7 @@ class TaskFilter:
             later_confirmations=params.flag("later_confirmations"),
             sort=params.choice("sort", SORTS) or "urgency",
             monitor=params.ident("monitor"),
+            no_account=params.flag("no_account"),
         )
 
     def to_args(self, **overrides) -> dict:
@@ -279,12 +283,29 @@ def filtered_query_with_facts(user: User, flt: TaskFilter, ctx: StatusContext):
             query = query.where(due >= shift_days(ctx.as_of, -flt.age_max))
     if flt.q:
         query = query.where(Task.search_text.contains(fold(flt.q), autoescape=True))
+    if flt.no_account:
+        query = query.where(~staffing.has_active_account(facts.lead_unit_id))
     return query, status_expr, facts
 
 
 def count_tasks(user: User, flt: TaskFilter, ctx: StatusContext) -> int:
     query, _ = filtered_query(user, flt, ctx)
     return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+# Open: not completed, not withdrawn; still somebody's work.
+OPEN_STATES = [
+    TaskState.ASSIGNED.value,
+    TaskState.IN_PROGRESS.value,
+    TaskState.AWAITING_CONFIRMATION.value,
+    TaskState.PAUSED.value,
+]
+
+
+def open_without_account_filter() -> TaskFilter:
+    """The open tasks whose lead unit has no active account: the Office's to-do on the
+    dashboard, and the list its number links to (the same filter, so the same size)."""
+    return TaskFilter(state=list(OPEN_STATES), no_account=True)
 
 
 def task_rows_query(user: User, flt: TaskFilter, ctx: StatusContext, facts_out=None):
@@ -349,6 +370,7 @@ __all__ = [
     "filtered_query_with_due",
     "filtered_query_with_facts",
     "list_tasks",
+    "open_without_account_filter",
     "overdue_days",
     "status_context",
     "task_rows_query",
