@@ -63,11 +63,15 @@ def test_demo_on_the_seed_reuses_the_seeded_units_and_adds_nothing_twice(runner)
     assert {
         u.code: u.id for u in db.session.scalars(select(Unit).where(Unit.code.in_(seeded)))
     } == seeded
-    for code in ("STTTT", "STC", "SNV", "SKHDT", "STNMT"):
+    # The seed's 2025 reorganisation ended Sở TT&TT, the Sở KH&ĐT and huyện Lý Sơn: their
+    # successors get the work (and the Sở TT&TT sign-ins), they get none of it.
+    for code in ("SKHCN", "STC", "SNV", "STNMT"):
         assert demo_tasks_led_by(code) > 0, code
-    stttt = db.session.scalar(select(Unit).filter_by(code="STTTT"))
-    emails = set(db.session.scalars(select(User.email).where(User.unit_id == stttt.id)))
-    assert {"demo.head.stttt@tracker.local", "giamdoc.stttt@tracker.local"} <= emails
+    for code in ("STTTT", "SKHDT", "LYSON"):
+        assert demo_tasks_led_by(code) == 0, code
+    skhcn = db.session.scalar(select(Unit).filter_by(code="SKHCN"))
+    emails = set(db.session.scalars(select(User.email).where(User.unit_id == skhcn.id)))
+    assert "giamdoc.stttt@tracker.local" in emails
     # The demo Office specialists and the Office sign-in are in the seeded Office.
     office = db.session.scalar(select(Unit).filter_by(code="VP_UBND"))
     assert (
