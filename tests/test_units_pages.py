@@ -213,7 +213,8 @@ def test_create_a_unit(client, login_as, province):
         ({"kind": "planet"}, ""),
         ({"parent_id": "99999"}, ""),
         ({"aliases": "\n".join(f"Tên {i}" for i in range(21))}, "Tối đa 20 tên gọi khác"),
-        ({"aliases": "A" * 256}, ""),
+        ({"aliases": "A" * 256}, "Mỗi tên gọi khác tối đa 255 ký tự"),
+        ({"aliases": "y" * 25_000}, ""),
         ({"head_name": "a\x00b"}, ""),
     ],
 )

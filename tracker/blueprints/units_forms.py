@@ -112,7 +112,11 @@ class UnitForm(Form):
 
     def __init__(self, *args, unit: Unit | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.aliases.validators = [*self.aliases.validators, Length(max=6000), Aliases()]
+        self.aliases.validators = [
+            *self.aliases.validators,
+            Length(max=6000, message=_l("At most %(max)d characters.")),
+            Aliases(),
+        ]
         self.kind.choices = kind_choices()
         parents = active_units(exclude=unit)
         if unit is not None and unit.parent is not None and unit.parent not in parents:
