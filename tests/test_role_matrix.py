@@ -304,6 +304,7 @@ UNIT_HTTP = [
     ("write", "GET", "/units/{u}/edit", None, 200),
     ("write", "POST", "/units/{u}/edit", {"code": "STTTT", "name": ""}, 400),
     ("write", "POST", "/units/{u}/active", {}, 302),  # it leads an open task: refused
+    ("write", "GET", "/units/change?unit={u}&kind=merge", None, 302),
     ("write", "GET", "/units/{u}/rename", None, 200),
     ("write", "POST", "/units/{u}/rename", {"effective_on": "hôm qua"}, 400),
     ("write", "GET", "/units/{u}/merge", None, 200),

@@ -14,7 +14,7 @@ from tracker.extensions import db
 from tracker.models import AuditEvent, Task, Unit, User
 
 from .conftest import csrf_token_from
-from .test_units_pages import E_TEXT, E, make_province, snapshot, text_of, unit_by
+from .test_units_pages import E_TEXT, E, make_province, rows_of, snapshot, text_of, unit_by
 
 DAY = E.strftime("%d/%m/%Y")
 
@@ -85,9 +85,9 @@ def test_merge_into_a_new_unit_preview_confirm_search_and_undo(client, login_as,
     assert db.session.scalar(select(AuditEvent).filter_by(action="unit.merge")) is not None
 
     # An old name finds the successor; the ceased unit's row names it.
-    found = text_of(client.get("/units?q=Sở+TT%26TT"))
-    assert "SKHCN_2025" in found
-    ceased = text_of(client.get("/units?q=Sở+TT%26TT&active=all"))
+    found = rows_of(client.get("/units?q=Sở+TT%26TT"))
+    assert "SKHCN_2025" in found and "UBND xã An Phú" not in found
+    ceased = rows_of(client.get("/units?q=Sở+TT%26TT&active=all"))
     assert f"ngừng từ {DAY} → Sở KH&CN" in ceased
     page = text_of(client.get(f"/units/{new.id}"))
     assert "Tiếp nhận từ Sở Khoa học và Công nghệ, Sở Thông tin và Truyền thông" in page or (

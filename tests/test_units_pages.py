@@ -37,6 +37,15 @@ def text_of(response) -> str:
     return text.replace(" ,", ",").replace(" .", ".")
 
 
+def rows_of(response) -> str:
+    """The text of the unit table only (the page's selects list every unit too)."""
+    page = response.get_data(as_text=True)
+    start = page.index('<table class="tasks units">')
+    table = page[start : page.index("</table>", start)]
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", table)).split())
+    return text.replace(" ,", ",")
+
+
 def snapshot():
     db.session.expire_all()
     return {
@@ -113,7 +122,7 @@ def test_signed_out_people_are_sent_to_sign_in(client, province):
 
 def test_the_list_shows_kind_people_and_open_tasks(client, login_as, province):
     login_as("office")
-    page = text_of(client.get("/units"))
+    page = rows_of(client.get("/units"))
     # STTTT: the unit head and the unit staff; two open tasks (the completed one is not).
     assert "Sở Thông tin và Truyền thông STTTT Sở TT&TT Sở/ban/ngành Đang hoạt động 2 2" in page
     assert "Sở Khoa học và Công nghệ SKHCN Sở KH&CN Sở/ban/ngành Đang hoạt động 1 1" in page
@@ -151,13 +160,13 @@ def test_filters_by_kind_and_status(client, login_as, province):
     old = make_unit("OLD", "Ban cũ đã giải thể")
     old.active = False
     db.session.commit()
-    communes = text_of(client.get("/units?kind=commune"))
+    communes = rows_of(client.get("/units?kind=commune"))
     assert "UBND xã An Phú" in communes and "Sở Khoa học" not in communes
-    assert "Ban cũ" not in text_of(client.get("/units"))
-    ceased = text_of(client.get("/units?active=ceased"))
+    assert "Ban cũ" not in rows_of(client.get("/units"))
+    ceased = rows_of(client.get("/units?active=ceased"))
     assert "Ban cũ đã giải thể" in ceased and "ngừng hoạt động" in ceased
     assert "UBND xã An Phú" not in ceased
-    everything = text_of(client.get("/units?active=all"))
+    everything = rows_of(client.get("/units?active=all"))
     assert "Ban cũ" in everything and "UBND xã An Phú" in everything
     # Values outside their lists and bounds are ignored with a note, never a 500.
     response = client.get("/units?kind=planet&active=maybe&page=99999999&q=" + "x" * 500)
@@ -167,8 +176,8 @@ def test_filters_by_kind_and_status(client, login_as, province):
 
 def test_search_is_accent_insensitive_and_finds_aliases(client, login_as, province):
     login_as("leader")
-    assert "Sở Thông tin và Truyền thông" in text_of(client.get("/units?q=so+thong+tin"))
-    found = text_of(client.get("/units?q=STTTT"))
+    assert "Sở Thông tin và Truyền thông" in rows_of(client.get("/units?q=so+thong+tin"))
+    found = rows_of(client.get("/units?q=STTTT"))
     assert "Sở Thông tin và Truyền thông" in found and "Sở Khoa học" not in found
 
 
@@ -295,3 +304,19 @@ def test_csrf_is_required(client, login_as, province):
     }
     assert client.post(f"/units/{stttt.id}/merge", data=merge).status_code == 400
     assert snapshot() == before
+
+
+def test_a_change_is_started_from_the_list(client, login_as, province):
+    login_as("office")
+    stttt = province["stttt"]
+    page = client.get("/units").get_data(as_text=True)
+    assert 'id="unit-event-start"' in page
+    response = client.get(f"/units/change?unit={stttt.id}&kind=split")
+    assert response.headers["Location"].endswith(f"/units/{stttt.id}/split")
+    assert "Chia tách" in text_of(client.get(response.headers["Location"]))
+    refused = client.get("/units/change?unit=abc&kind=explode")
+    assert refused.status_code == 302 and refused.headers["Location"].endswith("/units")
+    client.delete_cookie("session")
+    login_as("viewer")
+    assert 'id="unit-event-start"' not in client.get("/units").get_data(as_text=True)
+    assert client.get(f"/units/change?unit={stttt.id}&kind=split").status_code == 403

@@ -105,7 +105,23 @@ def index():
         active=active,
         kinds=forms.kind_choices(),
         may_manage=policy.can_manage_units(current_user),
+        active_units=forms.active_units() if policy.can_manage_units(current_user) else [],
+        event_kinds=[(k, event_label(k)) for k in forms.FORMS],
     )
+
+
+@bp.route("/change")
+def start_event():
+    """The list's "record a change" form: to the flow of the chosen unit and event."""
+    require_keeper()
+    params = QueryParams(request.args)
+    unit_id = params.ident("unit")
+    kind = params.choice("kind", forms.FORMS)
+    if unit_id is None or kind is None:
+        params.note_ignored()
+        flash(_("Choose a unit and the change to record."), "warning")
+        return redirect(url_for("units.index"))
+    return redirect(url_for("units.succession_event", unit_id=unit_id, kind=kind))
 
 
 def _relatives(unit: Unit, events: list[UnitEvent]) -> tuple[list[Unit], list[Unit]]:
