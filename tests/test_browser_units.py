@@ -37,7 +37,7 @@ def test_office_merges_two_units_and_the_dashboard_names_the_successor(
     stttt, skhcn = two_departments
     sign_in(page, users["office"].email)
     page.click("header nav >> text=Đơn vị")
-    page.click(f"text={stttt.name}")
+    page.click(f"table.units >> text={stttt.name}")
     page.click("#unit-actions >> text=Sáp nhập")
     page.select_option("select[name=others]", [str(skhcn.id)])
     page.select_option("select[name=into]", "new")
@@ -66,6 +66,18 @@ def test_office_merges_two_units_and_the_dashboard_names_the_successor(
     by_unit = page.locator("#by-unit").inner_text()
     assert "Sở KH&CN" in by_unit and "Sở TT&TT" not in by_unit
     screenshot(page, "units-merge-dashboard")
+
+    # Undo asks first: dismissed, nothing happens; accepted, the merger is undone.
+    page.goto(f"/units/{new.id}")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click(".undo-form button")
+    assert page.locator(".undo-form").count() == 1
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click(".undo-form button")
+    page.wait_for_load_state()
+    assert "Đã hoàn tác sự kiện." in page.locator(".flash").inner_text()
+    db.session.commit()
+    assert {t.lead_unit.code for t in db.session.scalars(select(Task))} == {"STTTT", "SKHCN"}
 
 
 def test_the_unit_list_fits_a_phone(page, users, two_departments):
