@@ -38,6 +38,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from tracker.calendar import local_today
+from tracker.database import utcnow
 from tracker.extensions import db
 from tracker.models import (
     AuditEvent,
@@ -85,7 +86,7 @@ KNOWN_QUERY = (
     "q", "unit", "leader", "field", "directive", "status", "state", "sort", "page", "as_of",
     "period", "from", "to", "due_from", "due_to", "age_min", "age_max", "involving",
     "monitor", "year", "kind", "role", "lang", "already_due", "priority", "urgent",
-    "withdrawn", "assigned_from", "assigned_to", "next", "no_account", "unit_id",
+    "withdrawn", "assigned_from", "assigned_to", "next", "no_account", "unit_id", "active",
 )  # fmt: skip
 
 HOSTILE_IDS = ("0", "-1", str(2**31 - 1), str(2**31), str(2**63), str(10**20))
@@ -189,14 +190,27 @@ def seed_province(users, upload_root) -> dict[str, list[str]]:
     db.session.add(Holiday(day=date(2026, 1, 10), name="Làm bù", is_working_day=True))
     for n in range(1, 13):
         db.session.add(Holiday(day=date(2030, n, 15), name=f"Ngày nghỉ {n}"))
+
+    # A unit event that can be undone (its form is on the unit page), one undone already.
+    from tracker.services import succession
+
+    for code in ("GONE_1", "GONE_2"):
+        gone = make_unit(code, f"Ban giải thể {code}")
+        result = succession.plan(
+            "dissolve", sources=[gone], targets=[other], effective_on=today, today=today
+        )
+        unit_event = succession.apply(result, actor=office, now=utcnow())
+    succession.undo(unit_event, actor=office, now=utcnow())
     db.session.commit()
 
     def ids(model) -> list[str]:
         return [str(i) for i in db.session.scalars(select(model.id).order_by(model.id))]
 
-    from tracker.models import Directive, Task
+    from tracker.models import Directive, Task, UnitEvent
 
     return {
+        "unit_id": ids(Unit),
+        "event_id": ids(UnitEvent),
         "task_id": ids(Task),
         "directive_id": ids(Directive),
         "user_id": ids(User),

@@ -34,8 +34,8 @@ COLUMNS = {
     "viewer": [("viewer", "lead")],
 }
 
-# The requests of each row: (method, URL template, form data). {t} task, {d} its directive,
-# {e} its pending extension request, {f} the download link of its file.
+# The requests of each row: (method, URL template, form data). {t} task, {u} its lead unit,
+# {d} its directive, {e} its pending extension request, {f} the download link of its file.
 ROWS = {
     "view task, timeline, escalations, download its files": [
         ("GET", "/tasks/{t}", None),
@@ -108,6 +108,17 @@ ROWS = {
         ("GET", "/holidays/new", None),
         ("POST", "/holidays/new", {"day": ""}),
         ("POST", "/holidays/fixed", {"year": ""}),
+    ],
+    "units list and unit pages (`/units`)": [
+        ("GET", "/units", None),
+        ("GET", "/units/{u}", None),
+    ],
+    "create, edit, deactivate units; rename, merge, split, dissolve, undo": [
+        ("GET", "/units/new", None),
+        ("POST", "/units/new", {"code": ""}),
+        ("POST", "/units/{u}/edit", {"name": ""}),
+        ("POST", "/units/{u}/merge", {"into": "new", "step": "confirm"}),
+        ("POST", "/units/{u}/dissolve", {"effective_on": "hôm qua"}),
     ],
 }
 
@@ -190,7 +201,7 @@ def _sign_in_as(client, login_as, role):
 def _urls(client, tasks, kind):
     task = tasks[kind]
     ext = task.extension_requests[0]
-    return {"t": task.id, "d": task.directive_id, "e": ext.id}
+    return {"t": task.id, "d": task.directive_id, "e": ext.id, "u": task.lead_unit_id}
 
 
 def test_every_cell_of_the_readme_table_matches_the_answers(client, login_as, users, tasks):

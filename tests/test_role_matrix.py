@@ -333,3 +333,67 @@ def test_holidays_matrix(client, login_as, users, role):
     assert not db.session.scalars(
         select(AuditEvent).where(AuditEvent.action.like("holiday.%"))
     ).all()
+
+
+# --- units (issue 11): the list and pages for those who see every task, changes for the
+# admin and the Office; unit roles get 403 everywhere. Allowed POSTs carry what a form
+# refuses (400) or a service refuses (302 with a message), so nothing changes.
+UNIT_READ = {"admin", "office", "leader", "viewer"}
+UNIT_WRITE = {"admin", "office"}
+UNIT_HTTP = [
+    ("read", "GET", "/units", None, 200),
+    ("read", "GET", "/units?q=STTTT&kind=department&active=all&page=2", None, 200),
+    ("read", "GET", "/units/{u}", None, 200),
+    ("write", "GET", "/units/new", None, 200),
+    ("write", "POST", "/units/new", {"code": "", "name": ""}, 400),
+    ("write", "GET", "/units/{u}/edit", None, 200),
+    ("write", "POST", "/units/{u}/edit", {"code": "STTTT", "name": ""}, 400),
+    ("write", "POST", "/units/{u}/active", {}, 302),  # it leads an open task: refused
+    ("write", "GET", "/units/change?unit={u}&kind=merge", None, 302),
+    ("write", "GET", "/units/{u}/rename", None, 200),
+    ("write", "POST", "/units/{u}/rename", {"effective_on": "hôm qua"}, 400),
+    ("write", "GET", "/units/{u}/merge", None, 200),
+    ("write", "POST", "/units/{u}/merge", {"into": "new", "step": "confirm"}, 400),
+    ("write", "GET", "/units/{u}/split", None, 200),
+    ("write", "POST", "/units/{u}/split", {"default": "new-0", "step": "confirm"}, 400),
+    ("write", "GET", "/units/{u}/dissolve", None, 200),
+    ("write", "POST", "/units/{u}/dissolve", {"into": "{u}", "step": "confirm"}, 400),
+    ("write", "POST", "/units/events/{e}/undo", {}, 302),  # undone already: refused
+]
+
+
+@pytest.fixture
+def undone_event(app, users):
+    from tracker.services import succession
+
+    gone = make_unit("GONE", "Ban đã giải thể")
+    into = make_unit("SGD", "Sở Giáo dục và Đào tạo")
+    today = local_today()
+    result = succession.plan(
+        "dissolve", sources=[gone], targets=[into], effective_on=today, today=today
+    )
+    event = succession.apply(result, actor=users["office"], now=utcnow())
+    succession.undo(event, actor=users["office"], now=utcnow())
+    db.session.commit()
+    return event
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_units_http_matrix(client, login_as, users, tasks, undone_event, role):
+    from tests.test_units_pages import snapshot
+
+    login_as(role)
+    token = csrf_token_from(client.get("/tasks").get_data(as_text=True))
+    unit = db.session.scalar(select(Unit).filter_by(code="STTTT"))
+    before = snapshot()
+    for need, method, template, data, allowed_code in UNIT_HTTP:
+        url = template.format(u=unit.id, e=undone_event.id)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            data = {k: v.format(u=unit.id) for k, v in data.items()}
+            response = client.post(url, data={**data, "csrf_token": token})
+        allowed = role in (UNIT_READ if need == "read" else UNIT_WRITE)
+        expected = allowed_code if allowed else 403
+        assert response.status_code == expected, (role, method, url)
+    assert snapshot() == before

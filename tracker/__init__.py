@@ -73,7 +73,7 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import admin, auth, directives, holidays, reminders, reports, tasks
+    from .blueprints import admin, auth, directives, holidays, reminders, reports, tasks, units
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks.bp)
@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(directives.bp)
     app.register_blueprint(reminders.bp)
     app.register_blueprint(holidays.bp)
+    app.register_blueprint(units.bp)
 
 
 def register_template_helpers(app: Flask) -> None:

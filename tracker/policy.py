@@ -304,3 +304,24 @@ def sees_unstaffed_units(user: User) -> bool:
 def sees_holiday_gaps(user: User) -> bool:
     """The Office and admins keep the holiday table: they are warned when a year is missing."""
     return can_manage_holidays(user)
+
+
+# --- units (issue 11) ---
+
+UNIT_READERS = frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.VIEWER})
+UNIT_KEEPERS = frozenset({Role.ADMIN, Role.OFFICE})
+
+
+def can_view_units(user) -> bool:
+    """The unit list and unit pages: everyone who sees every task; unit roles do not
+    (their own unit's people and figures are elsewhere)."""
+    return (
+        bool(getattr(user, "is_authenticated", False)) and user.active and user.role in UNIT_READERS
+    )
+
+
+def can_manage_units(user) -> bool:
+    """Create, edit, deactivate units, record and undo succession events."""
+    return (
+        bool(getattr(user, "is_authenticated", False)) and user.active and user.role in UNIT_KEEPERS
+    )

@@ -7,11 +7,13 @@ Succession itself (rename, merge, split, dissolve) is ``tracker.services.success
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Task, TaskState, Unit, UnitEvent, UnitEventUnit, UnitKind, User
@@ -39,7 +41,7 @@ def parse_aliases(text: str | None) -> list[str]:
     return aliases
 
 
-def _check(values: dict, unit: Unit | None) -> None:
+def _check(values: dict, unit: Unit | None, ceasing: Sequence[Unit] = ()) -> None:
     code = values.get("code") or ""
     if not CODE_PATTERN.match(code):
         raise UnitError(_("The code uses capital letters, digits and _ only (at most 40)."))
@@ -52,7 +54,7 @@ def _check(values: dict, unit: Unit | None) -> None:
         raise UnitError(_("Choose a kind of unit."))
     if len(values.get("aliases") or []) > MAX_ALIASES:
         raise UnitError(_("At most %(n)d aliases.", n=MAX_ALIASES))
-    same_name = same_name_unit(values.get("name") or "", exclude=unit)
+    same_name = same_name_unit(values.get("name") or "", exclude=unit, ceasing=ceasing)
     if same_name is not None:
         raise UnitError(
             _("An active unit with this name exists already: %(name)s.", name=same_name.name)
@@ -74,14 +76,20 @@ def _is_below(candidate: Unit, unit: Unit) -> bool:
     return False
 
 
-def same_name_unit(name: str, exclude: Unit | None = None) -> Unit | None:
-    """An active unit whose name or short name folds to ``name`` (no duplicates, issue 11)."""
+def same_name_unit(
+    name: str, exclude: Unit | None = None, ceasing: Sequence[Unit] = ()
+) -> Unit | None:
+    """An active unit whose name or short name folds to ``name`` (no duplicates, issue 11).
+    ``ceasing``: units that an event ends, whose name a successor may take."""
     folded = fold(name)
     if not folded:
         return None
     query = select(Unit).where(Unit.active.is_(True))
     if exclude is not None and exclude.id is not None:
         query = query.where(Unit.id != exclude.id)
+    ceasing_ids = [u.id for u in ceasing if u.id is not None]
+    if ceasing_ids:
+        query = query.where(Unit.id.not_in(ceasing_ids))
     for unit in db.session.scalars(query):
         if folded in {fold(unit.name), fold(unit.short_name or "")}:
             return unit
@@ -98,6 +106,27 @@ def create_unit(values: dict, *, actor: User, now: datetime) -> Unit:
     changes = {k: [None, v] for k, v in values.items() if v}
     audit.record("unit.create", actor=actor, obj=unit, changes=changes)
     return unit
+
+
+def new_units(values_list: Sequence[dict], *, ceasing: Sequence[Unit] = ()) -> list[Unit]:
+    """Transient units for the targets of a succession event (``succession.apply`` adds
+    them), checked as ``create_unit`` checks, each against the others too. A unit the
+    event ends may pass its name on (Sở KH&CN merged into a new Sở KH&CN)."""
+    units, codes, names = [], set(), set()
+    for given in values_list:
+        values = {k: given.get(k) for k in EDITABLE}
+        values["aliases"] = values.get("aliases") or []
+        _check(values, None, ceasing=ceasing)
+        if values["code"] in codes:
+            raise UnitError(_("Another unit already has the code %(code)s.", code=values["code"]))
+        if fold(values["name"] or "") in names:
+            raise UnitError(
+                _("An active unit with this name exists already: %(name)s.", name=values["name"])
+            )
+        codes.add(values["code"])
+        names.add(fold(values["name"] or ""))
+        units.append(Unit(**values))
+    return units
 
 
 def update_unit(unit: Unit, values: dict, *, version: int, actor: User, now: datetime) -> Unit:
@@ -296,3 +325,63 @@ def summed_into(unit_id: int, mapping: dict[int, int] | None = None) -> set[int]
     """The unit and the predecessors whose rows ``successor_map`` sums into it."""
     mapping = successor_map() if mapping is None else mapping
     return {unit_id} | {old for old, new in mapping.items() if new == unit_id}
+
+
+# --- what the unit pages show -------------------------------------------------------
+
+CLOSED = (TaskState.COMPLETED.value, TaskState.WITHDRAWN.value)
+
+
+def with_counts(query):
+    """``query`` (a SELECT of Unit) with each unit's active people and open tasks led, as
+    two grouped subqueries joined once (no query per row)."""
+    people = (
+        select(User.unit_id.label("unit_id"), func.count(User.id).label("n"))
+        .where(User.active.is_(True), User.unit_id.is_not(None))
+        .group_by(User.unit_id)
+        .subquery()
+    )
+    led = (
+        select(Task.lead_unit_id.label("unit_id"), func.count(Task.id).label("n"))
+        .where(Task.state.not_in(CLOSED))
+        .group_by(Task.lead_unit_id)
+        .subquery()
+    )
+    return (
+        query.outerjoin(people, people.c.unit_id == Unit.id)
+        .outerjoin(led, led.c.unit_id == Unit.id)
+        .add_columns(func.coalesce(people.c.n, 0), func.coalesce(led.c.n, 0))
+    )
+
+
+def direct_successors(unit_ids: Sequence[int]) -> dict[int, list[Unit]]:
+    """For each unit, the units its (not undone) events handed over to, in one query."""
+    if not unit_ids:
+        return {}
+    source, target = aliased(UnitEventUnit), aliased(UnitEventUnit)
+    rows = db.session.execute(
+        select(source.unit_id, Unit)
+        .join(target, and_(target.event_id == source.event_id, target.role == "target"))
+        .join(UnitEvent, UnitEvent.id == source.event_id)
+        .join(Unit, Unit.id == target.unit_id)
+        .where(
+            source.role == "source",
+            source.unit_id.in_(list(unit_ids)),
+            target.unit_id != source.unit_id,
+            UnitEvent.undone_at.is_(None),
+        )
+        .order_by(source.unit_id, UnitEvent.effective_on, target.position)
+    ).all()
+    found: dict[int, list[Unit]] = {}
+    for unit_id, unit in rows:
+        if unit not in found.setdefault(unit_id, []):
+            found[unit_id].append(unit)
+    return found
+
+
+def led_task_counts(unit_id: int) -> tuple[int, int]:
+    """(open, completed) tasks a unit leads today."""
+    open_count = func.count(Task.id).filter(Task.state.not_in(CLOSED))
+    done = func.count(Task.id).filter(Task.state == TaskState.COMPLETED.value)
+    row = db.session.execute(select(open_count, done).where(Task.lead_unit_id == unit_id)).one()
+    return int(row[0]), int(row[1])

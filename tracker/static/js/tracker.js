@@ -5,3 +5,11 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+
+// A form with data-confirm asks first (undoing a unit event, for instance).
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+  }
+});
