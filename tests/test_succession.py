@@ -95,8 +95,8 @@ def test_a_merger_moves_open_tasks_and_people_and_keeps_the_past(merger_world, u
     plan, lines, event = merge(w, office)
     # The preview says what the event does, before it does it.
     # a2 and a3, with the head and the staff of A (the fixture's two and Trưởng A):
-    assert "2 nhiệm vụ đang thực hiện và 3 người chuyển sang" in lines[0]
-    assert any("1 nhiệm vụ đang thực hiện nhận đơn vị kế nhiệm" in x for x in lines)
+    assert "2 nhiệm vụ đang mở và 3 người chuyển sang" in lines[0]
+    assert any("1 nhiệm vụ đang mở nhận đơn vị kế thừa" in x for x in lines)
     assert plan.staying == 1
     db.session.expire_all()
     assert figures(office, BEFORE) == EXPECTED_BEFORE  # as of a day before: unchanged
@@ -182,7 +182,7 @@ def test_undo_is_refused_once_a_moved_task_changed(merger_world, users):
                              text="Đang làm", now=at(date(2025, 3, 5)))  # fmt: skip
     db.session.commit()
     reasons = succession.undo_blockers(db.session.get(UnitEvent, event.id))
-    assert reasons and "có thay đổi kể từ đó" in reasons[0]
+    assert reasons and "có thay đổi từ đó" in reasons[0]
     with pytest.raises(UnitError):
         succession.undo(db.session.get(UnitEvent, event.id), actor=office, now=at(AFTER))
 

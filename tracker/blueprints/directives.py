@@ -129,11 +129,8 @@ def index():
 def show(directive_id: int):
     directive = get_directive_or_abort(directive_id)
     ctx = task_service.status_context(local_today())
-    rows = [
-        (task, time_status(task, ctx))
-        for task in directive.tasks
-        if policy.can_view_task(current_user, task)
-    ]
+    visible = policy.visible_task_ids(current_user, directive.id)
+    rows = [(task, time_status(task, ctx)) for task in directive.tasks if task.id in visible]
     return render_template(
         "directives/show.html",
         directive=directive,

@@ -226,12 +226,7 @@ def update_user(user: User, actor: User, now: datetime, **values) -> dict:
         raise AccountError(f"unknown unit {unit_id}")
     if user.id == actor.id and (values.get("active") is False or role != Role.ADMIN):
         raise AccountError(_("You cannot disable your own account or take away your admin role."))
-    changes = {}
-    for name, value in values.items():
-        before = getattr(user, name)
-        if before != value:
-            changes[name] = [before, value]
-            setattr(user, name, value)
+    changes = audit.apply_changes(user, values)
     if not changes:
         return changes
     action = "user.update"
@@ -274,12 +269,7 @@ def update_preferences(user: User, **values) -> dict:
         if address is not None and not is_email_address(address):
             raise AccountError(_("Not a valid email address."))
         values["notification_email"] = address
-    changes = {}
-    for name, value in values.items():
-        before = getattr(user, name)
-        if before != value:
-            changes[name] = [before, value]
-            setattr(user, name, value)
+    changes = audit.apply_changes(user, values)
     if changes:
         audit.record("user.preferences", actor=user, obj=user, changes=changes)
     return changes

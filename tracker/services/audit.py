@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from ..extensions import db
@@ -31,3 +32,22 @@ def record(
     )
     (session or db.session).add(event)
     return event
+
+
+def plain(value: Any) -> Any:
+    """A value as the audit log's JSON keeps it (dates as ISO text)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def apply_changes(obj, values: dict[str, Any]) -> dict[str, list]:
+    """Set the attributes of ``values`` on ``obj`` and return {field: [before, after]} for
+    those that changed: what an edit's audit event records."""
+    changes = {}
+    for name, value in values.items():
+        before = getattr(obj, name)
+        if before != value:
+            changes[name] = [plain(before), plain(value)]
+            setattr(obj, name, value)
+    return changes

@@ -135,11 +135,7 @@ def update_unit(unit: Unit, values: dict, *, version: int, actor: User, now: dat
     values = {k: values.get(k) for k in EDITABLE}
     values["aliases"] = values.get("aliases") or []
     _check(values, unit)
-    changes = {}
-    for key, value in values.items():
-        if getattr(unit, key) != value:
-            changes[key] = [getattr(unit, key), value]
-            setattr(unit, key, value)
+    changes = audit.apply_changes(unit, values)
     if changes:
         audit.record("unit.update", actor=actor, obj=unit, changes=changes)
     return unit

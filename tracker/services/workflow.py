@@ -57,21 +57,9 @@ def _require_state(task: Task, *states: str) -> None:
         raise WorkflowError(_("This is not possible while the task is in its current state."))
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _apply(obj, values: dict[str, Any]) -> dict[str, list]:
-    """Set attributes and return {field: [before, after]} for those that changed."""
-    changes = {}
-    for name, value in values.items():
-        before = getattr(obj, name)
-        if before != value:
-            changes[name] = [_plain(before), _plain(value)]
-            setattr(obj, name, value)
-    return changes
+# One rule for what an edit records (tracker.services.audit).
+_plain = audit.plain
+_apply = audit.apply_changes
 
 
 def _state(task: Task, new_state: str, action: str, actor: User, now: datetime) -> dict:
