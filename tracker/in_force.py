@@ -75,33 +75,26 @@ def coordinating_units_on(task, ctx: StatusContext) -> list:
     current = list(task.coordinating_units)
     if not ctx.changed("coordinating"):
         return current
-    by_unit: dict[int, list] = {}
     units = {unit.id: unit for unit in current}
+    current_ids = set(units)
+    by_unit: dict[int, list] = {}
     for change in task.coordinating_unit_changes:
         by_unit.setdefault(change.unit_id, []).append(change)
         units.setdefault(change.unit_id, change.unit)
     known = not ctx.later_confirmations
-    member = {unit_id: True for unit_id in units if unit_id in {u.id for u in current}}
-    for unit_id, changes in by_unit.items():
-        now_member = member.get(unit_id, False)
-        # A change row says "added" (new value True) or "removed" (False).
-        rows = [_Membership(c) for c in changes]
-        member[unit_id] = in_force(rows, ctx.as_of, now_member, "old", "new", known)
+    # Each unit's membership is a dated fact of its own (was_member -> is_member).
+    member = {
+        unit_id: in_force(
+            by_unit.get(unit_id),
+            ctx.as_of,
+            unit_id in current_ids,
+            "was_member",
+            "is_member",
+            known,
+        )
+        for unit_id in units
+    }
     return sorted((units[u] for u, yes in member.items() if yes), key=lambda unit: unit.name)
-
-
-@dataclass(frozen=True)
-class _Membership:
-    """A coordinating-unit change seen as a change of "is a member" from old to new."""
-
-    change: Any
-
-    def __getattr__(self, name):
-        if name == "old":
-            return not self.change.added
-        if name == "new":
-            return self.change.added
-        return getattr(self.change, name)
 
 
 HISTORIES = {

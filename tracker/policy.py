@@ -21,16 +21,21 @@ def involving_unit_clause(unit_id: int, task=Task):
     index scan (ix_task_lead_unit_id_state, ix_task_coordinating_unit_unit_id) whose size the
     planner estimates well; ``lead_unit_id = u OR EXISTS (…)`` read every task instead, and
     its inflated estimate set off PostgreSQL's JIT (issue 12)."""
-    return task.id.in_(
-        union(select(Task.id).where(Task.lead_unit_id == unit_id), coordinated_tasks(unit_id))
-    )
+    return _tasks_of_units([unit_id], task)
 
 
-def coordinated_tasks(unit_id: int):
-    """SELECT the ids of the tasks a unit coordinates (ix_task_coordinating_unit_unit_id)."""
-    return select(task_coordinating_unit.c.task_id).where(
-        task_coordinating_unit.c.unit_id == unit_id
-    )
+def _tasks_of_units(units, task=Task, once_led: bool = False):
+    """``id IN (…)`` over the tasks ``units`` lead or coordinate (and, with ``once_led``,
+    led before a change of lead unit), each branch an index scan."""
+    branches = [
+        select(Task.id).where(Task.lead_unit_id.in_(units)),
+        select(task_coordinating_unit.c.task_id).where(task_coordinating_unit.c.unit_id.in_(units)),
+    ]
+    if once_led:
+        branches.append(
+            select(TaskLeadUnitChange.task_id).where(TaskLeadUnitChange.old_unit_id.in_(units))
+        )
+    return task.id.in_(union(*branches))
 
 
 def visibility_unit(user: User) -> int | None:
@@ -64,16 +69,7 @@ def visible_tasks_clause(user: User, task=Task):
     if user.role in SEES_ALL:
         return true()
     if user.role in UNIT_ROLES and user.unit_id is not None:
-        units = sorted(readable_units(user))
-        return task.id.in_(
-            union(
-                select(Task.id).where(Task.lead_unit_id.in_(units)),
-                select(task_coordinating_unit.c.task_id).where(
-                    task_coordinating_unit.c.unit_id.in_(units)
-                ),
-                select(TaskLeadUnitChange.task_id).where(TaskLeadUnitChange.old_unit_id.in_(units)),
-            )
-        )
+        return _tasks_of_units(sorted(readable_units(user)), task, once_led=True)
     return false()
 
 

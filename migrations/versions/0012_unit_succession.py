@@ -148,6 +148,11 @@ def upgrade():
         ["effective_on"],
     )
     op.create_index(
+        "ix_task_coordinating_unit_change_recorded_on",
+        "task_coordinating_unit_change",
+        ["recorded_on"],
+    )
+    op.create_index(
         "ix_task_coordinating_unit_change_unit_event_id",
         "task_coordinating_unit_change",
         ["unit_event_id"],
@@ -172,6 +177,9 @@ def upgrade():
     op.create_index(
         "ix_task_lead_unit_change_unit_event_id", "task_lead_unit_change", ["unit_event_id"]
     )
+    op.create_index(
+        "ix_task_lead_unit_change_recorded_on", "task_lead_unit_change", ["recorded_on"]
+    )
     _backfill_units(op.get_bind())
 
 
@@ -192,6 +200,7 @@ def _backfill_units(conn) -> None:
 
 
 def downgrade():
+    op.drop_index("ix_task_lead_unit_change_recorded_on", table_name="task_lead_unit_change")
     op.drop_index("ix_task_lead_unit_change_unit_event_id", table_name="task_lead_unit_change")
     op.drop_index("ix_task_lead_unit_change_old_unit_id", table_name="task_lead_unit_change")
     with op.batch_alter_table("task_lead_unit_change", schema=None) as batch_op:
@@ -202,6 +211,7 @@ def downgrade():
         batch_op.drop_column("recorded_on")
     for name in (
         "ix_task_coordinating_unit_change_unit_event_id",
+        "ix_task_coordinating_unit_change_recorded_on",
         "ix_task_coordinating_unit_change_effective_on",
         "ix_task_coordinating_unit_change_task_id",
         "ix_task_coordinating_unit_change_unit_id_task_id",

@@ -60,6 +60,18 @@ def IdSelectField(label, required: bool = False, **kw) -> SelectField:  # noqa: 
     )
 
 
+def IdsSelectField(label, size: int = 6, **kw) -> SelectMultipleField:  # noqa: N802
+    """``IdSelectField`` for several rows (coordinating units, merged units …)."""
+    return SelectMultipleField(
+        label,
+        coerce=coerce_id,
+        invalid_value_message=NOT_OFFERED,
+        invalid_choice_message=NOT_OFFERED,
+        render_kw={"size": size},
+        **kw,
+    )
+
+
 def VersionField() -> IntegerField:  # noqa: N802
     """The version the form was opened with (optimistic locking), a bounded whole number."""
     return BoundedIntegerField("version", 1, MAX_ID, required=True, widget=HiddenInput())
@@ -76,13 +88,7 @@ class TaskForm(Form):
     content = TextField(_l("Content"), render_kw={"rows": 4})
     field = LineField(_l("Field"), 120)
     lead_unit_id = IdSelectField(_l("Lead unit"), required=True)
-    coordinating_unit_ids = SelectMultipleField(
-        _l("Coordinating units"),
-        coerce=coerce_id,
-        invalid_value_message=NOT_OFFERED,
-        invalid_choice_message=NOT_OFFERED,
-        render_kw={"size": 6},
-    )
+    coordinating_unit_ids = IdsSelectField(_l("Coordinating units"))
     focal_person_id = IdSelectField(_l("Focal person"))
     assigned_by_id = IdSelectField(_l("Assigning leader"))
     monitor_id = IdSelectField(_l("Monitoring specialist"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import EmailField, FieldList, FormField, HiddenField, SelectField, SelectMultipleField
+from wtforms import EmailField, FieldList, FormField, HiddenField, SelectField
 from wtforms import Form as PlainForm
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
@@ -21,12 +21,11 @@ from ..forms import (
     NoControlChars,
     SelectChoice,
     TextField,
-    coerce_id,
     strip,
 )
 from ..models import Unit, UnitKind
 from ..services.units import MAX_ALIASES, parse_aliases
-from .task_forms import NOT_OFFERED, Chosen, IdSelectField, VersionField
+from .task_forms import NOT_OFFERED, Chosen, IdSelectField, IdsSelectField, VersionField
 
 KIND_LABELS = {
     UnitKind.DEPARTMENT: _l("Department, board or branch"),
@@ -263,13 +262,7 @@ class RenameForm(SuccessionForm):
 
 
 class MergeForm(SuccessionForm):
-    others = SelectMultipleField(
-        _l("Units merged with it"),
-        coerce=coerce_id,
-        invalid_value_message=NOT_OFFERED,
-        invalid_choice_message=NOT_OFFERED,
-        render_kw={"size": 8},
-    )
+    others = IdsSelectField(_l("Units merged with it"), size=8)
     into = SelectField(_l("Into"), invalid_choice_message=NOT_OFFERED, validators=[Chosen()])
     new = FormField(NewUnitEntry)
 
@@ -309,13 +302,7 @@ class MergeForm(SuccessionForm):
 
 
 class SplitForm(SuccessionForm):
-    existing = SelectMultipleField(
-        _l("Existing units that take over part of it"),
-        coerce=coerce_id,
-        invalid_value_message=NOT_OFFERED,
-        invalid_choice_message=NOT_OFFERED,
-        render_kw={"size": 8},
-    )
+    existing = IdsSelectField(_l("Existing units that take over part of it"), size=8)
     new = FieldList(FormField(NewUnitEntry), min_entries=3, max_entries=3)
     default = SelectField(
         _l("Default successor (open tasks and people)"),

@@ -24,8 +24,8 @@ def catalogue_from_db(session=None) -> Catalogue:
 
     session = session or db.session
     successors = successor_map()
-    codes = dict(session.query(Unit.id, Unit.code).all())
     rows = session.query(Unit).order_by(Unit.id).all()
+    codes = {u.id: u.code for u in rows}
     return Catalogue(
         [
             CatalogueUnit(

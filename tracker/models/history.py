@@ -90,6 +90,8 @@ class TaskLeadUnitChange(db.Model):
         Index("ix_task_lead_unit_change_effective_on", "effective_on"),
         # A unit's people keep reading the tasks it once led (tracker.policy).
         Index("ix_task_lead_unit_change_old_unit_id", "old_unit_id"),
+        # tracker.in_force.history_after: MAX(recorded_on) on every as-of request.
+        Index("ix_task_lead_unit_change_recorded_on", "recorded_on"),
     )
 
 
@@ -114,10 +116,20 @@ class TaskCoordinatingUnitChange(db.Model):
 
     unit: Mapped[Unit] = relationship()
 
+    # The change as one of the fact "the unit coordinates the task" (tracker.in_force).
+    @property
+    def was_member(self) -> bool:
+        return not self.added
+
+    @property
+    def is_member(self) -> bool:
+        return self.added
+
     __table_args__ = (
         Index("ix_task_coordinating_unit_change_unit_id_task_id", "unit_id", "task_id"),
         Index("ix_task_coordinating_unit_change_task_id", "task_id"),
         Index("ix_task_coordinating_unit_change_effective_on", "effective_on"),
+        Index("ix_task_coordinating_unit_change_recorded_on", "recorded_on"),
     )
 
 

@@ -18,7 +18,6 @@ from ..models import (
     ProgressReport,
     Task,
     TaskCoordinatingUnitChange,
-    Unit,
     User,
 )
 from ..status import (
@@ -39,6 +38,7 @@ from .tasks import (
     task_rows_query,
     units_by_id,
 )
+from .units import unit_labels
 
 # --- links ---------------------------------------------------------------------------
 
@@ -125,14 +125,7 @@ def detail_rows(
     task_ids = [task.id for task, *_ in rows]
     latest = _latest_reports(task_ids, ctx.as_of)
     extensions = _extensions_as_of(task_ids, ctx.as_of)
-    unit_ids = {row[3] for row in rows}
-    labels = dict(
-        db.session.execute(
-            select(Unit.id, func.coalesce(Unit.short_name, Unit.name)).where(
-                Unit.id.in_(unit_ids)
-            )
-        ).all()
-    ) if unit_ids else {}  # fmt: skip
+    labels = unit_labels(row[3] for row in rows)
     result = []
     for task, status, due, lead, awaiting in rows:
         report = latest.get(task.id)

@@ -19,7 +19,6 @@ from ..extensions import db
 from ..models import (
     Directive,
     Task,
-    Unit,
     User,
 )
 from ..status import (
@@ -58,6 +57,7 @@ from .report_lists import (  # the lists behind the numbers, here too for the ca
 from .tasks import (
     status_context,
 )
+from .units import successor_map, unit_labels
 
 AGEING_BUCKETS = ((1, 30), (31, 60), (61, 120), (121, None))  # days overdue
 DONE = [TimeStatus.DONE_ON_TIME.value, TimeStatus.DONE_LATE.value]
@@ -262,12 +262,7 @@ def by_unit(user: User, ctx: StatusContext, period: Period | None = None) -> lis
 
 
 def _unit_rows(pivot: dict[tuple, Counts]) -> list[GroupRow]:
-    ids = [key[0] for key in pivot]
-    labels = dict(
-        db.session.execute(
-            select(Unit.id, func.coalesce(Unit.short_name, Unit.name)).where(Unit.id.in_(ids))
-        ).all()
-    ) if ids else {}  # fmt: skip
+    labels = unit_labels(key[0] for key in pivot)
     return _rows(pivot, labels)
 
 
@@ -387,21 +382,13 @@ def ranking(
 
 
 def sum_into_successors(rows: list[GroupRow]) -> list[GroupRow]:
-    from .units import successor_map
-
     mapping = successor_map()
     if not mapping:
         return rows
     groups: dict[int, list[GroupRow]] = {}
     for row in rows:
         groups.setdefault(mapping.get(row.key, row.key), []).append(row)
-    labels = dict(
-        db.session.execute(
-            select(Unit.id, func.coalesce(Unit.short_name, Unit.name)).where(
-                Unit.id.in_(list(groups))
-            )
-        ).all()
-    )
+    labels = unit_labels(groups)
     summed = [
         GroupRow(
             key,

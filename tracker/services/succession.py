@@ -28,6 +28,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..calendar import local_date
 from ..extensions import db
@@ -145,31 +146,30 @@ def plan(
     target_ids = {t.id for t in targets if t.id is not None}
     result = Plan(kind, effective_on, list(sources), list(targets), default)
     with db.session.no_autoflush:
-        led = list(
-            db.session.scalars(
-                select(Task).where(Task.lead_unit_id.in_(source_ids)).order_by(Task.id)
-            )
+        # Only the tasks that move are loaded (with what ``apply`` reads of them); the
+        # others are counted.
+        open_led = db.session.scalars(
+            select(Task)
+            .where(Task.lead_unit_id.in_(source_ids), _still_open_on(effective_on))
+            .options(selectinload(Task.coordinating_units))
+            .order_by(Task.id)
         )
-        open_ids = set(
-            db.session.scalars(
-                select(Task.id).where(
-                    Task.lead_unit_id.in_(source_ids), _still_open_on(effective_on)
-                )
-            )
-        )
-        for task in led:
-            if task.id not in open_ids:
-                result.staying += 1
-                continue
+        for task in open_led:
             target = (task_targets or {}).get(task.id, default)
             if target.id is not None and target.id == task.lead_unit_id:
                 continue  # a merger into one of the sources: its own tasks stay
             result.moves.append((task, target))
+        result.staying = db.session.scalar(
+            select(func.count(Task.id)).where(
+                Task.lead_unit_id.in_(source_ids), ~_still_open_on(effective_on)
+            )
+        )
         moved_to = {task.id: target for task, target in result.moves}
         coordinated = db.session.execute(
             select(Task, task_coordinating_unit.c.unit_id)
             .join(task_coordinating_unit, task_coordinating_unit.c.task_id == Task.id)
             .where(task_coordinating_unit.c.unit_id.in_(source_ids), _still_open_on(effective_on))
+            .options(selectinload(Task.coordinating_units))
             .order_by(Task.id)
         ).all()
         by_id = {u.id: u for u in sources}
@@ -192,14 +192,19 @@ def plan(
     return result
 
 
-def _effective_for(task_id: int, model, effective_on: date, **where) -> date:
-    """E, or later when the task's own history of that fact already has a later change:
-    the new row must be the latest, or today's value and the history would disagree."""
-    query = select(func.max(model.effective_on)).where(model.task_id == task_id)
-    for name, value in where.items():
-        query = query.where(getattr(model, name) == value)
-    latest = db.session.scalar(query)
-    return max(effective_on, latest) if latest else effective_on
+def _latest_effective(model, task_ids, *, per_unit: bool = False) -> dict:
+    """The latest effective date in each task's history of that fact (per task, or per
+    task and unit), in one grouped query: a new row must take effect no earlier, or today's
+    value and the history would disagree."""
+    if not task_ids:
+        return {}
+    keys = (model.task_id, model.unit_id) if per_unit else (model.task_id,)
+    rows = db.session.execute(
+        select(*keys, func.max(model.effective_on))
+        .where(model.task_id.in_(task_ids))
+        .group_by(*keys)
+    ).all()
+    return {tuple(row[:-1]) if per_unit else row[0]: row[-1] for row in rows}
 
 
 def apply(result: Plan, *, actor: User | None, now: datetime, note: str | None = None):
@@ -229,8 +234,15 @@ def apply(result: Plan, *, actor: User | None, now: datetime, note: str | None =
     db.session.flush()
     tasks_moved = []
     person_unit = {user.id: target.id for user, target in result.people}
+    moved_ids = [task.id for task, _target in result.moves]
+    latest_lead = _latest_effective(TaskLeadUnitChange, moved_ids)
+    focal_ids = {task.focal_person_id for task, _t in result.moves if task.focal_person_id}
+    focal_unit = dict(
+        db.session.execute(select(User.id, User.unit_id).where(User.id.in_(focal_ids))).all()
+    )
+    source_label = {unit.id: unit.label for unit in result.sources}
     for task, target in result.moves:
-        effective = _effective_for(task.id, TaskLeadUnitChange, result.effective_on)
+        effective = max(result.effective_on, latest_lead.get(task.id, result.effective_on))
         db.session.add(
             TaskLeadUnitChange(
                 task_id=task.id,
@@ -248,7 +260,7 @@ def apply(result: Plan, *, actor: User | None, now: datetime, note: str | None =
         # A focal person who does not go to the same successor is no longer the lead unit's:
         # the task's reminders go to the successor's heads until the Office names another.
         focal = task.focal_person_id
-        if focal is not None and person_unit.get(focal, task.focal_person.unit_id) != target.id:
+        if focal is not None and person_unit.get(focal, focal_unit.get(focal)) != target.id:
             task.focal_person_id = None
         else:
             focal = None
@@ -258,18 +270,22 @@ def apply(result: Plan, *, actor: User | None, now: datetime, note: str | None =
             actor=actor,
             obj=task,
             task_id=task.id,
-            changes={"lead_unit": [task.lead_unit.label, target.label]},
+            changes={"lead_unit": [source_label[task.lead_unit_id], target.label]},
             note=note,
         )
         task.lead_unit_id = target.id
     coordinating = []
+    latest_link = _latest_effective(
+        TaskCoordinatingUnitChange,
+        [task.id for task, *_units in result.coordinating],
+        per_unit=True,
+    )
     for task, removed, added in result.coordinating:
         for unit, was_added in ((removed, False), (added, True)):
             if unit is None:
                 continue
-            effective = _effective_for(
-                task.id, TaskCoordinatingUnitChange, result.effective_on, unit_id=unit.id
-            )
+            latest = latest_link.get((task.id, unit.id), result.effective_on)
+            effective = max(result.effective_on, latest)
             db.session.add(
                 TaskCoordinatingUnitChange(
                     task_id=task.id,
@@ -378,8 +394,20 @@ def undo(event: UnitEvent, *, actor: User, now: datetime) -> None:
     if reasons:
         raise UnitError(" ".join(reasons))
     details = event.details or {}
+    # What the event touched, loaded once each (not one query per row).
+    task_ids = {row[0] for key in ("tasks", "coordinating") for row in details.get(key) or []}
+    tasks = {
+        task.id: task
+        for task in db.session.scalars(
+            select(Task).where(Task.id.in_(task_ids)).options(selectinload(Task.coordinating_units))
+        )
+    }
+    unit_ids = {event_unit.unit_id for event_unit in event.links} | {
+        row[1] for row in details.get("coordinating") or []
+    }
+    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}
     for task_id, old_unit, _new, *focal in details.get("tasks") or []:
-        task = db.session.get(Task, task_id)
+        task = tasks[task_id]
         task.lead_unit_id = old_unit
         if focal and focal[0] is not None:
             task.focal_person_id = focal[0]
@@ -391,16 +419,16 @@ def undo(event: UnitEvent, *, actor: User, now: datetime) -> None:
             changes={"lead_unit_id": [_new, old_unit]},
         )
     for task_id, removed, added in details.get("coordinating") or []:
-        task = db.session.get(Task, task_id)
-        units = [u for u in task.coordinating_units if u.id != added]
-        if removed not in {u.id for u in units} and removed != task.lead_unit_id:
-            units.append(db.session.get(Unit, removed))
-        task.coordinating_units = units
-    for user_id, old_unit in details.get("people") or []:
-        db.session.get(User, user_id).unit_id = old_unit
+        task = tasks[task_id]
+        kept = [u for u in task.coordinating_units if u.id != added]
+        if removed not in {u.id for u in kept} and removed != task.lead_unit_id:
+            kept.append(units[removed])
+        task.coordinating_units = kept
+    people = dict(details.get("people") or [])
+    for user in db.session.scalars(select(User).where(User.id.in_(people))):
+        user.unit_id = people[user.id]
     for unit_id in details.get("ended") or []:
-        unit = db.session.get(Unit, unit_id)
-        unit.active, unit.ended_on = True, None
+        units[unit_id].active, units[unit_id].ended_on = True, None
     db.session.execute(
         TaskLeadUnitChange.__table__.delete().where(TaskLeadUnitChange.unit_event_id == event.id)
     )
@@ -410,8 +438,7 @@ def undo(event: UnitEvent, *, actor: User, now: datetime) -> None:
         )
     )
     for unit_id in details.get("created") or []:
-        unit = db.session.get(Unit, unit_id)
-        unit.active = False  # kept (the audit log names it), out of every choice
+        units[unit_id].active = False  # kept (the audit log names it), out of every choice
     event.undone_at = now
     event.undone_by_id = actor.id
     audit.record(

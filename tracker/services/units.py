@@ -13,7 +13,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..extensions import db
 from ..models import Task, TaskState, Unit, UnitEvent, UnitEventUnit, UnitKind, User
@@ -271,6 +271,11 @@ def events_of(unit: Unit) -> list[UnitEvent]:
         db.session.scalars(
             select(UnitEvent)
             .where(UnitEvent.id.in_(ids))
+            # What the page shows of each: its units and who recorded it (not per row).
+            .options(
+                selectinload(UnitEvent.links).joinedload(UnitEventUnit.unit),
+                joinedload(UnitEvent.actor),
+            )
             .order_by(UnitEvent.effective_on.desc(), UnitEvent.id.desc())
         )
     )
@@ -381,3 +386,16 @@ def led_task_counts(unit_id: int) -> tuple[int, int]:
     done = func.count(Task.id).filter(Task.state == TaskState.COMPLETED.value)
     row = db.session.execute(select(open_count, done).where(Task.lead_unit_id == unit_id)).one()
     return int(row[0]), int(row[1])
+
+
+def unit_labels(ids) -> dict[int, str]:
+    """{id: short name, else name} of the units ``ids``, in one query: the label every
+    report row and export column shows."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Unit.id, func.coalesce(Unit.short_name, Unit.name)).where(Unit.id.in_(ids))
+        ).all()
+    )
